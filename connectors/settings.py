@@ -1,0 +1,49 @@
+"""Configuration from environment variables, with defaults that work on a fresh clone.
+
+Dagster, the loaders and dbt (through profiles.yml) all read the same variables, so there is one warehouse
+path and one set of DuckDB limits. `.env.example` lists them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _path(var: str, default: str) -> Path:
+    value = os.environ.get(var, default)
+    path = Path(value)
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing_dir: Path
+    warehouse_path: Path
+    duckdb_memory_limit: str
+    duckdb_threads: int
+    duckdb_temp_dir: Path
+    max_failure_rate: float
+    batch_rows: int
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        return cls(
+            landing_dir=_path("PW_LANDING_DIR", "data/landing"),
+            warehouse_path=_path("PW_WAREHOUSE_PATH", "data/warehouse/partner_warehouse.duckdb"),
+            duckdb_memory_limit=os.environ.get("PW_DUCKDB_MEMORY_LIMIT", "4GB"),
+            duckdb_threads=int(os.environ.get("PW_DUCKDB_THREADS", "2")),
+            duckdb_temp_dir=_path("PW_DUCKDB_TEMP_DIR", "data/tmp"),
+            max_failure_rate=float(os.environ.get("PW_MAX_FAILURE_RATE", "0.2")),
+            batch_rows=int(os.environ.get("PW_BATCH_ROWS", "50000")),
+        )
+
+    def duckdb_config(self) -> dict[str, str]:
+        return {
+            "memory_limit": self.duckdb_memory_limit,
+            "threads": str(self.duckdb_threads),
+            "temp_directory": str(self.duckdb_temp_dir),
+        }

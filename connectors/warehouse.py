@@ -1,0 +1,81 @@
+"""The DuckDB warehouse: connections with configured limits, raw and ops tables derived from the contracts."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+import duckdb
+import pandera.pandas as pa
+
+from connectors.settings import Settings
+from data_contracts import CONTRACTS
+from data_contracts._fields import LOGICAL_TYPES
+
+# Load metadata added to every raw row, so every mart row can be traced to its file and line.
+LOAD_COLUMNS = {
+    "_source_file": "VARCHAR",  # path relative to the landing zone
+    "_source_line": "BIGINT",  # 1-based line (header = line 1) for text files; 1-based row for Parquet
+    "_load_id": "VARCHAR",
+    "_loaded_at": "TIMESTAMP WITH TIME ZONE",
+}
+
+OPS_DDL = [
+    "CREATE SCHEMA IF NOT EXISTS ops",
+    """CREATE TABLE IF NOT EXISTS ops.loaded_files (
+        load_id VARCHAR, system VARCHAR, entity VARCHAR, source_file VARCHAR, content_sha256 VARCHAR,
+        status VARCHAR, duplicate_of VARCHAR, rows_read BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT,
+        bytes BIGINT, seconds DOUBLE, loaded_at TIMESTAMP WITH TIME ZONE)""",
+    """CREATE TABLE IF NOT EXISTS ops.quarantine (
+        load_id VARCHAR, system VARCHAR, entity VARCHAR, source_file VARCHAR, source_line BIGINT,
+        column_name VARCHAR, rule VARCHAR, message VARCHAR, offending_value VARCHAR, row_json VARCHAR,
+        quarantined_at TIMESTAMP WITH TIME ZONE)""",
+]
+
+
+def raw_schema_name(system: str) -> str:
+    return f"raw_{system}"
+
+
+def raw_table_name(system: str, entity: str) -> str:
+    return f"{raw_schema_name(system)}.{entity}"
+
+
+def raw_column_types(schema: pa.DataFrameSchema) -> dict[str, str]:
+    """Column -> DuckDB type of the raw table, from the contract, then the load metadata."""
+    types = {name: LOGICAL_TYPES[col.metadata["logical_type"]] for name, col in schema.columns.items()}
+    return {**types, **LOAD_COLUMNS}
+
+
+def raw_table_ddl(schema: pa.DataFrameSchema) -> list[str]:
+    meta = schema.metadata
+    columns = ",\n    ".join(f'"{name}" {sql_type}' for name, sql_type in raw_column_types(schema).items())
+    return [
+        f"CREATE SCHEMA IF NOT EXISTS {raw_schema_name(meta['system'])}",
+        f"CREATE TABLE IF NOT EXISTS {raw_table_name(meta['system'], meta['entity'])} (\n    {columns})",
+    ]
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every ops and raw table that does not exist yet (idempotent)."""
+    for statement in OPS_DDL:
+        con.execute(statement)
+    for schema in CONTRACTS.values():
+        for statement in raw_table_ddl(schema):
+            con.execute(statement)
+
+
+@contextmanager
+def connect(settings: Settings | None = None, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to the warehouse file with the configured memory limit, threads and spill folder.
+
+    Closed on exit: DuckDB allows a single writer process, so nothing keeps the file open between steps.
+    """
+    settings = settings or Settings.from_env()
+    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    settings.duckdb_temp_dir.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(settings.warehouse_path), read_only=read_only, config=settings.duckdb_config())
+    try:
+        yield con
+    finally:
+        con.close()

@@ -1,0 +1,189 @@
+"""Building blocks for the raw-table contracts.
+
+Extract files arrive as text, and one bad value must cost one row, not the whole file. So every raw column
+is validated as a *string* with format checks (is it a number, an ISO date, an allowed code?) and only the
+rows that pass are converted to the column's logical type by the loader. The logical type, the export name
+a source system uses for the column and whether it holds personal data live in the pandera column metadata,
+so the pandera schema stays the one definition of a raw table (DDL, dbt sources and docs derive from it).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pandera.pandas as pa
+
+LOGICAL_TYPES = {
+    "string": "VARCHAR",
+    "integer": "BIGINT",
+    "number": "DOUBLE",
+    "boolean": "BOOLEAN",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP WITH TIME ZONE",
+}
+
+NUMBER_RE = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
+INTEGER_RE = r"^[+-]?\d+$"
+DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
+EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+TRUE_VALUES = ("true", "1", "yes", "y", "t")
+FALSE_VALUES = ("false", "0", "no", "n", "f")
+
+
+def _parse_dates(values: pd.Series) -> pd.Series:
+    return pd.to_datetime(values, format="%Y-%m-%d", errors="coerce")
+
+
+def _parse_timestamps(values: pd.Series) -> pd.Series:
+    return pd.to_datetime(values, format="ISO8601", errors="coerce", utc=True)
+
+
+def _is_date(values: pd.Series) -> pd.Series:
+    return values.str.match(DATE_RE) & _parse_dates(values).notna()
+
+
+def _is_timestamp(values: pd.Series) -> pd.Series:
+    # Element-wise: one malformed value must not make the whole column unparseable.
+    looks_iso = values.str.match(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$")
+    parsed = pd.Series(False, index=values.index)
+    candidates = values[looks_iso.fillna(False)]
+    if len(candidates):
+        parsed.loc[candidates.index] = _parse_timestamps(candidates).notna()
+    return looks_iso & parsed
+
+
+def _is_boolean(values: pd.Series) -> pd.Series:
+    return values.str.strip().str.lower().isin(TRUE_VALUES + FALSE_VALUES)
+
+
+FORMAT_CHECKS = {
+    "integer": pa.Check(lambda s: s.str.match(INTEGER_RE), name="is_integer"),
+    "number": pa.Check(lambda s: s.str.match(NUMBER_RE), name="is_number"),
+    "date": pa.Check(_is_date, name="is_iso_date"),
+    "timestamp": pa.Check(_is_timestamp, name="is_iso_timestamp"),
+    "boolean": pa.Check(_is_boolean, name="is_boolean"),
+}
+
+# Rule names as they appear in the quarantine table, with the sentence an operator reads.
+RULE_MESSAGES = {
+    "not_nullable": "required value is missing",
+    "is_integer": "value is not an integer",
+    "is_number": "value is not a number",
+    "is_iso_date": "value is not a date in YYYY-MM-DD form",
+    "is_iso_timestamp": "value is not an ISO 8601 timestamp",
+    "is_boolean": "value is not true/false",
+    "allowed_values": "value is not one of the allowed codes",
+    "matches_pattern": "value does not have the expected format",
+    "value_range": "value is out of the allowed range",
+    "unique_key": "key (and version) repeats an earlier row of the same file",
+    "field_count": "row has a different number of fields than the header",
+    "json_parse": "line is not a valid JSON object",
+}
+
+
+def _numeric_range_check(minimum: float | None, maximum: float | None) -> pa.Check:
+    def within_bounds(values: pd.Series) -> pd.Series:
+        numbers = pd.to_numeric(values, errors="coerce")
+        within = pd.Series(True, index=values.index)
+        if minimum is not None:
+            within &= numbers >= minimum
+        if maximum is not None:
+            within &= numbers <= maximum
+        return numbers.isna() | within  # unparseable values are reported by the format check, not twice
+
+    return pa.Check(within_bounds, name="value_range")
+
+
+def field(
+    name: str,
+    logical_type: str = "string",
+    *,
+    required: bool = False,
+    allowed: list[str] | None = None,
+    pattern: str | None = None,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    pii: bool = False,
+    export: str | None = None,
+    description: str = "",
+) -> pa.Column:
+    """One raw column: text validated against its logical type and business rules."""
+    if logical_type not in LOGICAL_TYPES:
+        raise ValueError(f"{name}: unknown logical type {logical_type!r}")
+    checks: list[pa.Check] = []
+    if logical_type in FORMAT_CHECKS:
+        checks.append(FORMAT_CHECKS[logical_type])
+    if allowed is not None:
+        # Case and surrounding blanks are normalized in staging; the contract rejects unknown codes only.
+        allowed_lower = [a.lower() for a in allowed]
+        checks.append(
+            pa.Check(
+                lambda s, allowed_lower=allowed_lower: s.str.strip().str.lower().isin(allowed_lower),
+                name="allowed_values",
+            )
+        )
+    if pattern is not None:
+        checks.append(pa.Check(lambda s, pattern=pattern: s.str.match(pattern), name="matches_pattern"))
+    if minimum is not None or maximum is not None:
+        checks.append(_numeric_range_check(minimum, maximum))
+    return pa.Column(
+        str,
+        checks=checks,
+        nullable=not required,
+        required=False,  # a missing optional column is filled with nulls by the loader
+        name=name,
+        description=description,
+        metadata={
+            "logical_type": logical_type,
+            "pii": pii,
+            "export": export or name,
+            "required": required,
+            "allowed": allowed,
+            "pattern": pattern,
+            "minimum": minimum,
+            "maximum": maximum,
+        },
+    )
+
+
+def email(name: str, **kwargs) -> pa.Column:
+    return field(name, pattern=EMAIL_RE, pii=True, **kwargs)
+
+
+def contract(
+    system: str,
+    entity: str,
+    columns: list[pa.Column],
+    *,
+    key: list[str],
+    version: str | None = None,
+    description: str = "",
+) -> pa.DataFrameSchema:
+    """A raw entity's contract. `key` (+ `version`, the last-modified column) is unique within a batch."""
+    unique_cols = key + ([version] if version else [])
+    return pa.DataFrameSchema(
+        {c.name: c for c in columns},
+        unique=unique_cols,
+        report_duplicates="exclude_first",
+        strict=False,
+        name=f"{system}.{entity}",
+        description=description,
+        metadata={"system": system, "entity": entity, "key": key, "version": version},
+    )
+
+
+def column_meta(schema: pa.DataFrameSchema, name: str) -> dict:
+    return schema.columns[name].metadata or {}
+
+
+def required_columns(schema: pa.DataFrameSchema) -> list[str]:
+    return [n for n, c in schema.columns.items() if (c.metadata or {}).get("required")]
+
+
+def snake_case(name: str) -> str:
+    """Salesforce API name -> the snake_case a Fivetran/Airbyte sync uses (`StageName` -> `stage_name`)."""
+    name = re.sub(r"__c$", "_c", name)
+    name = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
+    name = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
+    return re.sub(r"[^0-9a-zA-Z]+", "_", name).strip("_").lower()

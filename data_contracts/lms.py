@@ -1,0 +1,86 @@
+"""LMS (Cornerstone/Docebo-like) raw contracts. Exports are Windows-1252 CSV with vendor headers."""
+
+from data_contracts._fields import contract, email, field
+
+organization = contract(
+    "lms",
+    "organization",
+    [
+        field("organization_id", required=True, export="Organization ID"),
+        field("organization_name", required=True, export="Organization Name"),
+        field("email_domain", export="Email Domain"),
+        field("country", export="Country"),
+        field("external_ref", export="External Reference", description="Partner id typed in by the LMS admin."),
+        field("modified_at", "timestamp", required=True, export="Last Modified"),
+    ],
+    key=["organization_id"],
+    version="modified_at",
+    description="Partner companies (organisations) in the LMS.",
+)
+
+user = contract(
+    "lms",
+    "user",
+    [
+        field("user_id", required=True, export="User ID"),
+        field("first_name", pii=True, export="First Name"),
+        field("last_name", pii=True, export="Last Name"),
+        email("email", required=True, export="Email"),
+        field("organization_id", export="Organization ID"),
+        field("job_title", export="Job Title"),
+        field("is_active", "boolean", export="Active"),
+        field("created_at", "timestamp", export="Created"),
+        field("modified_at", "timestamp", required=True, export="Last Modified"),
+    ],
+    key=["user_id"],
+    version="modified_at",
+    description="Learners, each in a partner organisation.",
+)
+
+course = contract(
+    "lms",
+    "course",
+    [
+        field("course_id", required=True, export="Course ID"),
+        field("title", required=True, export="Title"),
+        field("course_type", allowed=["e-learning", "classroom", "webinar", "exam"], export="Type"),
+        field("certification_code", export="Certification Code", description="Certification the course leads to."),
+        field("duration_hours", "number", minimum=0, export="Duration (h)"),
+    ],
+    key=["course_id"],
+    description="Course catalogue.",
+)
+
+enrollment = contract(
+    "lms",
+    "enrollment",
+    [
+        field("enrollment_id", required=True, export="Enrollment ID"),
+        field("user_id", required=True, export="User ID"),
+        field("course_id", required=True, export="Course ID"),
+        field("status", required=True, allowed=["enrolled", "in_progress", "completed", "failed", "withdrawn"], export="Status"),
+        field("score", "number", minimum=0, maximum=100, export="Score"),
+        field("enrolled_at", "timestamp", required=True, export="Enrollment Date"),
+        field("completed_at", "timestamp", export="Completion Date"),
+    ],
+    key=["enrollment_id"],
+    description="Enrolments and completions.",
+)
+
+certification = contract(
+    "lms",
+    "certification",
+    [
+        field("certification_record_id", required=True, export="Record ID"),
+        field("user_id", required=True, export="User ID"),
+        field("certification_code", required=True, export="Certification Code"),
+        field("certification_name", export="Certification"),
+        field("issued_date", "date", required=True, export="Issued"),
+        field("expiry_date", "date", export="Expires"),
+        field("status", allowed=["active", "expired", "revoked"], export="Status"),
+    ],
+    key=["certification_record_id"],
+    description="Certifications held by learners, with expiry.",
+)
+
+CONTRACTS = [organization, user, course, enrollment, certification]

@@ -1,0 +1,76 @@
+"""Marketing automation (Marketo/HubSpot-like) raw contracts. Exports are UTF-8 CSV with a byte-order mark."""
+
+from data_contracts._fields import contract, email, field
+
+company = contract(
+    "marketing",
+    "company",
+    [
+        field("company_id", required=True, export="Company ID"),
+        field("company_name", required=True, export="Company Name"),
+        field("domain", export="Company Domain Name"),
+        field("country", export="Country/Region"),
+        field("is_partner", "boolean", export="Is Partner"),
+        field("partner_ref", export="Partner ID", description="PRM partner id if the marketer filled it in."),
+        field("updated_at", "timestamp", required=True, export="Last Modified Date"),
+    ],
+    key=["company_id"],
+    version="updated_at",
+    description="Companies (partners among them).",
+)
+
+campaign = contract(
+    "marketing",
+    "campaign",
+    [
+        field("campaign_id", required=True, export="Campaign ID"),
+        field("campaign_name", required=True, export="Campaign Name"),
+        field("channel", allowed=["email", "webinar", "event", "paid_social", "content", "partner_co_marketing"], export="Channel"),
+        field("partner_company_id", export="Partner Company ID", description="Partner running the campaign."),
+        field("mdf_request_id", export="MDF Request ID", description="PRM MDF request funding it."),
+        field("budget", "number", minimum=0, export="Budget"),
+        field("currency", export="Currency"),
+        field("start_date", "date", export="Start Date"),
+        field("end_date", "date", export="End Date"),
+    ],
+    key=["campaign_id"],
+    description="Campaigns, partner co-marketing and MDF-funded ones included.",
+)
+
+lead = contract(
+    "marketing",
+    "lead",
+    [
+        field("lead_id", required=True, export="Lead ID"),
+        email("email", export="Email Address"),
+        field("first_name", pii=True, export="First Name"),
+        field("last_name", pii=True, export="Last Name"),
+        field("phone", pii=True, export="Phone Number"),
+        field("company_name", export="Company"),
+        field("country", export="Country/Region"),
+        field("lead_source", export="Lead Source"),
+        field("referring_partner_id", export="Referring Partner Company ID", description="Partner that referred the lead."),
+        field("converted_opportunity_id", export="Converted Opportunity ID", description="CRM opportunity id."),
+        field("created_at", "timestamp", required=True, export="Create Date"),
+        field("updated_at", "timestamp", required=True, export="Last Modified Date"),
+    ],
+    key=["lead_id"],
+    version="updated_at",
+    description="Leads with their partner referral fields.",
+)
+
+campaign_member = contract(
+    "marketing",
+    "campaign_member",
+    [
+        field("member_id", required=True, export="Member ID"),
+        field("campaign_id", required=True, export="Campaign ID"),
+        field("lead_id", required=True, export="Lead ID"),
+        field("status", allowed=["sent", "opened", "clicked", "registered", "attended", "responded"], export="Status"),
+        field("touched_at", "timestamp", required=True, export="Touch Date"),
+    ],
+    key=["member_id"],
+    description="Campaign members / touches.",
+)
+
+CONTRACTS = [company, campaign, lead, campaign_member]
