@@ -25,7 +25,7 @@ OPS_DDL = [
     """CREATE TABLE IF NOT EXISTS ops.loaded_files (
         load_id VARCHAR, system VARCHAR, entity VARCHAR, source_file VARCHAR, content_sha256 VARCHAR,
         status VARCHAR, duplicate_of VARCHAR, rows_read BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT,
-        bytes BIGINT, seconds DOUBLE, loaded_at TIMESTAMP WITH TIME ZONE)""",
+        bytes BIGINT, seconds DOUBLE, loaded_at TIMESTAMP WITH TIME ZONE, error VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS ops.quarantine (
         load_id VARCHAR, system VARCHAR, entity VARCHAR, source_file VARCHAR, source_line BIGINT,
         column_name VARCHAR, rule VARCHAR, message VARCHAR, offending_value VARCHAR, row_json VARCHAR,
