@@ -1,0 +1,49 @@
+# partner-warehouse: `make run` builds the warehouse from the bundled sample, `make test` runs the tests.
+# Every target sets up .venv first if it is missing or older than pyproject.toml.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+PARTNERS ?= 2000
+export DAGSTER_HOME
+
+.PHONY: help run test dev manifest bench sample lint summary clean
+
+help:  ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+run: $(STAMP)  ## build the whole warehouse (writes sample extracts if the landing zone is empty)
+	$(PY) -m orchestration.cli run
+
+test: $(STAMP)  ## run the test suite
+	$(PY) -m pytest
+
+dev: $(STAMP) manifest  ## open the Dagster UI with the full asset graph
+	$(PY) -c "from orchestration.cli import ensure_dagster_home; ensure_dagster_home()"
+	$(VENV)/bin/dagster dev -m orchestration.definitions
+
+manifest: $(STAMP)  ## parse the dbt project (dbt_project/target/manifest.json)
+	$(PY) -c "from orchestration.cli import parse_dbt_project; from connectors.settings import Settings; parse_dbt_project(Settings.from_env())"
+
+bench: $(STAMP)  ## benchmark generate / load+validate / dbt at PARTNERS partners against plain DuckDB
+	$(PY) -m benchmarks.run --partners $(PARTNERS)
+
+sample: $(STAMP)  ## write sample extracts into the landing zone (PARTNERS, default 2000)
+	$(PY) -m connectors.sample --partners $(PARTNERS) --out $${PW_LANDING_DIR:-data/landing}
+
+summary: $(STAMP)  ## what the warehouse holds: files, rows loaded and quarantined per table
+	$(PY) -m orchestration.cli summary
+
+lint: $(STAMP)  ## ruff
+	$(VENV)/bin/ruff check connectors data_contracts orchestration tests benchmarks
+
+clean:  ## remove generated data, the warehouse, dbt target and Dagster home (keeps .venv)
+	rm -rf data .dagster_home dbt_project/target dbt_project/logs

@@ -1,0 +1,118 @@
+"""`partner-warehouse` command line: build the warehouse end to end and print what happened.
+
+    python -m orchestration.cli run            # sample extracts if the landing zone is empty, then build
+    python -m orchestration.cli run --no-sample
+    python -m orchestration.cli summary        # what the warehouse holds now
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from connectors.settings import PROJECT_ROOT, Settings
+
+DAGSTER_YAML = """\
+# Written by partner-warehouse. One writer at a time: DuckDB allows a single writing process.
+concurrency:
+  pools:
+    default_limit: 1
+telemetry:
+  enabled: false
+"""
+
+
+def ensure_dagster_home() -> Path:
+    home = Path(os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT / ".dagster_home")))
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML)
+    return home
+
+
+def parse_dbt_project(settings: Settings) -> None:
+    """Write dbt_project/target/manifest.json, which the Dagster definitions read at import."""
+    from orchestration.dbt_env import dbt_command, dbt_environment
+
+    env = {**os.environ, **dbt_environment(settings)}
+    subprocess.run(dbt_command("parse", "--quiet"), check=True, env=env, cwd=PROJECT_ROOT)
+
+
+def landing_is_empty(settings: Settings) -> bool:
+    from connectors.registry import SOURCES
+
+    return not any(source.extract_files(settings.landing_dir, e) for source in SOURCES.values() for e in source.entities)
+
+
+def write_sample(settings: Settings, partners: int, seed: int) -> None:
+    from connectors.sample import generate
+
+    print(f"Landing zone {settings.landing_dir} is empty: writing a sample of {partners} partners (seed {seed}).")
+    generate(settings.landing_dir, partners=partners, seed=seed)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    if args.sample and landing_is_empty(settings):
+        write_sample(settings, args.partners, args.seed)
+    ensure_dagster_home()
+    print("Parsing the dbt project...")
+    parse_dbt_project(settings)
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import defs
+
+    started = time.perf_counter()
+    job = defs.resolve_job_def("build_warehouse")
+    print(f"Materializing every asset of job '{job.name}' into {settings.warehouse_path} ...")
+    with DagsterInstance.get() as instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=False)
+    print_run_summary(result, settings, time.perf_counter() - started)
+    return 0 if result.success else 1
+
+
+def print_run_summary(result, settings: Settings, seconds: float) -> None:
+    from orchestration.summary import run_summary
+
+    print(run_summary(result, settings, seconds))
+
+
+def summary(args: argparse.Namespace) -> int:
+    from orchestration.summary import warehouse_summary
+
+    print(warehouse_summary(Settings.from_env()))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="partner-warehouse",
+        description="Build the partner 360 warehouse: load extracts through data contracts, then run dbt.",
+        epilog="Configuration comes from environment variables (PW_LANDING_DIR, PW_WAREHOUSE_PATH, "
+        "PW_DUCKDB_MEMORY_LIMIT, PW_DUCKDB_THREADS, PW_DUCKDB_TEMP_DIR, PW_MAX_FAILURE_RATE, PW_BATCH_ROWS); "
+        "see .env.example.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    run_parser = commands.add_parser("run", help="build the whole warehouse (all Dagster assets)")
+    run_parser.add_argument("--no-sample", dest="sample", action="store_false",
+                            help="do not write sample extracts when the landing zone is empty")
+    run_parser.add_argument("--partners", type=int, default=300, help="size of the sample (default 300)")
+    run_parser.add_argument("--seed", type=int, default=7, help="seed of the sample (default 7)")
+    run_parser.set_defaults(func=run)
+    summary_parser = commands.add_parser("summary", help="print what the warehouse holds")
+    summary_parser.set_defaults(func=summary)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
