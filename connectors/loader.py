@@ -348,3 +348,21 @@ def _typed_expression(name: str, logical_type: str) -> str:
 
 def load_entity(source: SourceSystem, entity: str, settings: Settings, con: duckdb.DuckDBPyConnection) -> EntityReport:
     return EntityLoader(source, entity, settings, con).run()
+
+
+def load_all(settings: Settings, systems: list[str] | None = None, progress=None) -> list[EntityReport]:
+    """Load every entity of the given systems (all by default), one after the other, in one process."""
+    from connectors.registry import SOURCES
+    from connectors.warehouse import connect
+
+    reports = []
+    with connect(settings) as con:
+        for source in SOURCES.values():
+            if systems and source.name not in systems:
+                continue
+            for entity in source.entities:
+                report = load_entity(source, entity, settings, con)
+                reports.append(report)
+                if progress:
+                    progress(report)
+    return reports

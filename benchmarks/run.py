@@ -1,0 +1,154 @@
+"""Benchmark: generate a sample at a chosen scale, then time each stage and its peak memory.
+
+    python -m benchmarks.run --partners 2000 [--workdir bench_out] [--keep]
+
+Stages run as child processes so each one's peak RSS is its own: generate, load+validate (our loaders),
+the same files loaded by plain DuckDB SQL (read_csv / read_json / read_parquet into tables: the floor our
+loads are compared with), and dbt build. Prints figures; asserts nothing (speed targets are not tests).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from connectors.settings import PROJECT_ROOT
+
+FLOOR_SQL = """
+import duckdb, sys, json
+from pathlib import Path
+from connectors.registry import SOURCES
+landing, db = Path(sys.argv[1]), sys.argv[2]
+con = duckdb.connect(db, config={'threads': sys.argv[3], 'memory_limit': sys.argv[4]})
+rows = 0
+for source in SOURCES.values():
+    for entity in source.entities:
+        files = [str(p) for p in source.extract_files(landing, entity)]
+        if not files:
+            continue
+        kind, enc = source.file_format.kind, source.file_format.encoding
+        if kind == 'csv':
+            reader = f"read_csv({files!r}, all_varchar=true, encoding='{'latin-1' if enc == 'cp1252' else 'utf-8'}', union_by_name=true)"
+        elif kind == 'jsonl':
+            reader = f"read_json({files!r}, format='newline_delimited', union_by_name=true)"
+        else:
+            reader = f"read_parquet({files!r}, union_by_name=true)"
+        table = f"floor_{source.name}_{entity}"
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {reader}")
+        rows += con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+print(json.dumps({'rows': rows}))
+"""
+
+
+@dataclass
+class Stage:
+    name: str
+    seconds: float
+    peak_mb: float
+    rows: int | None = None
+
+
+def run_stage(name: str, command: list[str], env: dict[str, str]) -> tuple[Stage, str]:
+    print(f"[bench] {name}: {' '.join(command[:4])} ...", file=sys.stderr, flush=True)
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True)
+    output = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"[bench] stage {name} failed (exit {os.waitstatus_to_exitcode(status)})")
+    return Stage(name, seconds, usage.ru_maxrss / 1024), output
+
+
+def landing_size(landing: Path) -> tuple[int, int]:
+    files = [p for p in landing.rglob("*") if p.is_file() and "_ground_truth" not in p.parts]
+    return len(files), sum(p.stat().st_size for p in files)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--partners", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--workdir", type=Path, default=PROJECT_ROOT / "bench_out")
+    parser.add_argument("--skip-dbt", action="store_true", help="only generate and load")
+    parser.add_argument("--keep", action="store_true", help="keep the generated files and warehouse")
+    args = parser.parse_args(argv)
+
+    work = args.workdir / f"p{args.partners}"
+    shutil.rmtree(work, ignore_errors=True)
+    landing, warehouse = work / "landing", work / "warehouse.duckdb"
+    env = {
+        **os.environ,
+        "PW_LANDING_DIR": str(landing),
+        "PW_WAREHOUSE_PATH": str(warehouse),
+        "PW_DUCKDB_TEMP_DIR": str(work / "tmp"),
+    }
+    python = sys.executable
+    stages = []
+    stage, _ = run_stage("generate", [python, "-m", "connectors.sample", "--partners", str(args.partners),
+                                      "--seed", str(args.seed), "--out", str(landing)], env)
+    stages.append(stage)
+    files, size = landing_size(landing)
+
+    stage, _ = run_stage("load+validate", [python, "-m", "connectors"], env)
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        stage.rows = con.execute("SELECT sum(rows_read) FROM ops.loaded_files WHERE status = 'loaded'").fetchone()[0]
+    stages.append(stage)
+
+    threads = env.get("PW_DUCKDB_THREADS", "2")
+    memory = env.get("PW_DUCKDB_MEMORY_LIMIT", "4GB")
+    stage, output = run_stage("plain DuckDB floor", [python, "-c", FLOOR_SQL, str(landing), str(work / "floor.duckdb"),
+                                                    threads, memory], env)
+    stage.rows = json.loads(output.strip().splitlines()[-1])["rows"]
+    stages.append(stage)
+
+    if not args.skip_dbt:
+        from orchestration.dbt_env import dbt_command, dbt_environment
+
+        dbt_env = {**env, **dbt_environment(_settings(env))}
+        stage, _ = run_stage("dbt build", dbt_command("build", "--quiet"), dbt_env)
+        stages.append(stage)
+
+    print_report(args.partners, files, size, stages)
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def _settings(env: dict[str, str]):
+    from connectors.settings import Settings
+
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        return Settings.from_env()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def print_report(partners: int, files: int, size: int, stages: list[Stage]) -> None:
+    print(f"\npartner-warehouse benchmark: {partners:,} partners, {files} files, {size / 1e6:,.1f} MB of extracts\n")
+    print(f"{'stage':<20}{'wall s':>9}{'peak MB':>10}{'rows':>13}{'rows/s':>12}{'MB/s':>9}")
+    for s in stages:
+        rate = f"{s.rows / s.seconds:,.0f}" if s.rows else ""
+        mbps = f"{size / 1e6 / s.seconds:,.1f}" if s.name in ("load+validate", "plain DuckDB floor") else ""
+        rows = f"{s.rows:,}" if s.rows else ""
+        print(f"{s.name:<20}{s.seconds:>9.1f}{s.peak_mb:>10.0f}{rows:>13}{rate:>12}{mbps:>9}")
+    by_name = {s.name: s for s in stages}
+    if "load+validate" in by_name and "plain DuckDB floor" in by_name:
+        ratio = by_name["load+validate"].seconds / by_name["plain DuckDB floor"].seconds
+        print(f"\nload+validate takes {ratio:.1f}x the plain DuckDB load of the same files.")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
