@@ -13,7 +13,7 @@ from connectors.settings import Settings
 
 def _progress(report: EntityReport) -> None:
     print(
-        f"{report.system}.{report.entity:<22} files new {len(report.files):>3} (already loaded {report.skipped_files})  "
+        f"{report.system + '.' + report.entity:<30} files new {len(report.files):>3} (already loaded {report.skipped_files})  "
         f"read {report.total('rows_read'):>9,}  loaded {report.total('rows_loaded'):>9,}  "
         f"quarantined {report.total('rows_quarantined'):>7,}",
         file=sys.stderr,

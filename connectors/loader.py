@@ -13,7 +13,7 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -80,7 +80,7 @@ class EntityLoader:
         self.schema: pa.DataFrameSchema = source.contract(entity)
         self.table = raw_table_name(source.name, entity)
         self.load_id = uuid.uuid4().hex
-        self.loaded_at = datetime.now(timezone.utc)
+        self.loaded_at = datetime.now(UTC)
 
     # --- orchestration of one run --------------------------------------------------------------------
 

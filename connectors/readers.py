@@ -12,9 +12,9 @@ import codecs
 import csv
 import io
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -60,11 +60,13 @@ def read_batches(path: Path, display_name: str, fmt: FileFormat, batch_rows: int
 
 def _csv_header(path: Path, display_name: str, fmt: FileFormat) -> list[str]:
     encoding = "utf-8-sig" if fmt.encoding.lower().replace("_", "-") in ("utf-8", "utf8") else fmt.encoding
+    with open(path, "rb") as handle:
+        first_line = handle.readline()
     try:
-        with open(path, encoding=encoding, newline="") as handle:
-            header = next(csv.reader(handle, delimiter=fmt.delimiter), None)
+        text = first_line.decode(encoding)
     except UnicodeDecodeError as exc:
         raise ExtractFileError(display_name, "encoding", f"header is not valid {fmt.encoding}: {exc.reason}", 1) from None
+    header = next(csv.reader([text.rstrip("\r\n")], delimiter=fmt.delimiter), None)
     if not header:
         raise ExtractFileError(display_name, "header", "file is empty or has no header line", 1)
     return header
@@ -103,17 +105,10 @@ def _read_csv(path: Path, display_name: str, fmt: FileFormat, batch_rows: int) -
         skipped.append(MalformedRow(row.number, "field_count", row.text))
         return "skip"
 
-    reader = pacsv.open_csv(
-        path,
-        read_options=pacsv.ReadOptions(use_threads=False, encoding=fmt.encoding, block_size=1 << 22),
-        parse_options=pacsv.ParseOptions(delimiter=fmt.delimiter, invalid_row_handler=on_invalid_row),
-        convert_options=pacsv.ConvertOptions(
-            column_types={name: pa.string() for name in header},
-            strings_can_be_null=True,
-            quoted_strings_can_be_null=True,
-            null_values=[""],
-        ),
-    )
+    try:
+        reader = _open_csv(path, fmt, header, on_invalid_row)
+    except pa.ArrowInvalid as exc:
+        raise _csv_error(path, display_name, fmt, exc) from None
     # The parser reads ahead, so the skip handler may already have seen rows of later blocks: assign
     # lines against every skip known so far (all skips up to this batch's last row are known by now).
     next_line = 2  # the header is line 1
@@ -131,6 +126,20 @@ def _read_csv(path: Path, display_name: str, fmt: FileFormat, batch_rows: int) -
         raise _csv_error(path, display_name, fmt, exc) from None
     if skipped:
         yield Batch(_empty_like(header), list(skipped))
+
+
+def _open_csv(path: Path, fmt: FileFormat, header: list[str], on_invalid_row) -> pacsv.CSVStreamingReader:
+    return pacsv.open_csv(
+        path,
+        read_options=pacsv.ReadOptions(use_threads=False, encoding=fmt.encoding, block_size=1 << 22),
+        parse_options=pacsv.ParseOptions(delimiter=fmt.delimiter, invalid_row_handler=on_invalid_row),
+        convert_options=pacsv.ConvertOptions(
+            column_types={name: pa.string() for name in header},
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=True,
+            null_values=[""],
+        ),
+    )
 
 
 def _assign_lines(first_line: int, rows: int, skipped_lines: set[int]) -> np.ndarray:

@@ -30,7 +30,7 @@ class Settings:
     batch_rows: int
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         return cls(
             landing_dir=_path("PW_LANDING_DIR", "data/landing"),
             warehouse_path=_path("PW_WAREHOUSE_PATH", "data/warehouse/partner_warehouse.duckdb"),

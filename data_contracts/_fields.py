@@ -79,6 +79,12 @@ RULE_MESSAGES = {
     "unique_key": "key (and version) repeats an earlier row of the same file",
     "field_count": "row has a different number of fields than the header",
     "json_parse": "line is not a valid JSON object",
+    "not_blank": "required value is blank",
+    "required_column": "a required column is missing from the file",
+    "truncated": "the file ends in the middle of a record",
+    "encoding": "the file is not in the declared encoding",
+    "unreadable": "the file cannot be read in its declared format",
+    "csv_parse": "the file is not well-formed CSV",
 }
 
 
@@ -112,6 +118,8 @@ def field(
     if logical_type not in LOGICAL_TYPES:
         raise ValueError(f"{name}: unknown logical type {logical_type!r}")
     checks: list[pa.Check] = []
+    if required:
+        checks.append(pa.Check(lambda s: s.str.strip().str.len() > 0, name="not_blank"))
     if logical_type in FORMAT_CHECKS:
         checks.append(FORMAT_CHECKS[logical_type])
     if allowed is not None:

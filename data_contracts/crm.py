@@ -15,8 +15,12 @@ account = contract(
     [
         field("id", required=True, pattern=SFDC_ID, export="Id", description="Salesforce Account Id (15/18 chars)."),
         field("name", required=True, export="Name", description="Account name as typed by sales."),
-        field("type", export="Type", allowed=["Partner", "Customer", "Prospect", "Reseller", "Distributor", "Other"],
-              description="Account type; partner accounts are Partner/Reseller/Distributor."),
+        field("type", export="Type",
+              allowed=["Partner", "Customer", "Prospect", "Reseller", "Distributor", "Other", "Customer - Direct",
+                       "Customer - Channel", "Channel Partner / Reseller", "Installation Partner",
+                       "Technology Partner", "Competitor", "Analyst", "Integrator", "Investor", "Press"],
+              description="Account type (Salesforce picklist, standard values included); partner accounts are "
+                          "Partner, Reseller, Distributor and the *Partner* picklist values."),
         field("is_partner", "boolean", export="IsPartner", description="Salesforce partner-account flag."),
         field("website", export="Website", description="Company web site, any form (with or without scheme)."),
         field("billing_country", export="BillingCountry", description="Country, free text or code."),

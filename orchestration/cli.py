@@ -71,7 +71,11 @@ def run(args: argparse.Namespace) -> int:
     job = defs.resolve_job_def("build_warehouse")
     print(f"Materializing every asset of job '{job.name}' into {settings.warehouse_path} ...")
     with DagsterInstance.get() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": args.log_level}}}},
+        )
     print_run_summary(result, settings, time.perf_counter() - started)
     return 0 if result.success else 1
 
@@ -103,6 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
                             help="do not write sample extracts when the landing zone is empty")
     run_parser.add_argument("--partners", type=int, default=300, help="size of the sample (default 300)")
     run_parser.add_argument("--seed", type=int, default=7, help="seed of the sample (default 7)")
+    run_parser.add_argument("--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+                            help="Dagster console log level (default WARNING: progress lines and the summary only)")
     run_parser.set_defaults(func=run)
     summary_parser = commands.add_parser("summary", help="print what the warehouse holds")
     summary_parser.set_defaults(func=summary)

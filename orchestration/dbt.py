@@ -1,7 +1,6 @@
 """The dbt project as Dagster assets (dagster-dbt). dbt sources map onto the raw-table asset keys, so the
 lineage runs from each extract entity through staging to the marts, and dbt tests appear as asset checks."""
 
-from __future__ import annotations
 
 import os
 from collections.abc import Mapping
@@ -12,7 +11,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from connectors.settings import Settings
-from orchestration.dbt_env import DBT_PROJECT_DIR, dbt_environment
+from orchestration.dbt_env import DBT_PROJECT_DIR, dbt_command, dbt_environment
 from orchestration.ingest import raw_asset_key
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -58,4 +57,5 @@ def partner_warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliR
 
 
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR))
+    # The venv's dbt, whether or not the venv is activated (make calls .venv/bin/python directly).
+    return DbtCliResource(project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=dbt_command()[0])

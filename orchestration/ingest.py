@@ -5,7 +5,8 @@ metadata and asset checks: whether every row is accounted for (blocking) and how
 quarantined (a warning that data owners should look at).
 """
 
-from __future__ import annotations
+
+import sys
 
 import dagster as dg
 
@@ -88,6 +89,11 @@ def build_raw_asset(source: SourceSystem, entity: str) -> dg.AssetsDefinition:
         settings = Settings.from_env()
         with connect(settings) as con:
             report = load_entity(source, entity, settings, con)
+        print(
+            f"  loaded {source.name}.{entity}: {len(report.files)} new file(s), {report.total('rows_loaded'):,} rows, "
+            f"{report.total('rows_quarantined'):,} quarantined",
+            file=sys.stderr,
+        )
         for file in report.files:
             context.log.info(
                 f"{file.file}: {file.status}, read {file.rows_read}, loaded {file.rows_loaded}, "

@@ -20,7 +20,7 @@ def _table(rows: list[tuple], headers: tuple[str, ...]) -> str:
 def run_summary(result, settings: Settings, seconds: float) -> str:
     raw_rows, models = [], 0
     for event in result.get_asset_materialization_events():
-        materialization = event.asset_materialization
+        materialization = event.event_specific_data.materialization
         path = materialization.asset_key.path
         if path[0] == "raw":
             meta = {k: v.value for k, v in materialization.metadata.items()}

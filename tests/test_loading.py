@@ -3,6 +3,8 @@ generator's ground truth; re-deliveries, reruns and broken files."""
 
 from __future__ import annotations
 
+import csv
+import json
 import shutil
 from pathlib import Path
 
@@ -166,22 +168,31 @@ def test_truncated_csv_fails_and_names_the_last_line(loaded, ground_truth):
     _expect_failure(loaded, "crm", "opportunity", "truncated", broken.name, line=data[:cut].count(b"\n") + 1)
 
 
+def _csv_rows(path: Path) -> list[list[str]]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.reader(handle))
+
+
+def _write_csv(path: Path, rows: list[list[str]], encoding: str = "utf-8") -> None:
+    with open(path, "w", encoding=encoding, newline="", errors="replace") as handle:
+        csv.writer(handle, quoting=csv.QUOTE_ALL, lineterminator="\n").writerows(rows)
+
+
 def test_csv_in_the_wrong_encoding_fails_with_its_line(loaded, ground_truth):
     source = _main_file(loaded.landing_dir, ground_truth, "crm", "account")
-    lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
-    lines[3] = lines[3].replace(",", ",Société Générale ", 1)  # a cp1252 é in a UTF-8 file
+    rows = _csv_rows(source)
+    rows[3][rows[0].index("Name")] = "Société Générale"  # a cp1252 é in a file that must be UTF-8
     broken = source.with_name("Account_20261125.csv")
-    broken.write_bytes("".join(lines).encode("cp1252", errors="replace"))
+    _write_csv(broken, rows, encoding="cp1252")
     _expect_failure(loaded, "crm", "account", "encoding", broken.name, line=4)
 
 
 def test_missing_required_column_fails(loaded, ground_truth):
     source = _main_file(loaded.landing_dir, ground_truth, "crm", "opportunity")
-    header, *rows = source.read_text(encoding="utf-8").splitlines()
-    drop = header.split(",").index("StageName")
-    cut = lambda line: ",".join(v for i, v in enumerate(line.split(",")) if i != drop)  # noqa: E731
+    rows = _csv_rows(source)[:50]
+    drop = rows[0].index("StageName")
     broken = source.with_name("Opportunity_20261126.csv")
-    broken.write_text("\n".join([cut(header), *map(cut, rows[:50])]) + "\n", encoding="utf-8")
+    _write_csv(broken, [[v for i, v in enumerate(row) if i != drop] for row in rows])
     error = _expect_failure(loaded, "crm", "opportunity", "required_column", broken.name, line=1)
     assert "StageName" in str(error)
 
@@ -204,12 +215,15 @@ def test_truncated_json_lines_fail(loaded, ground_truth):
 
 def test_a_file_over_the_failure_threshold_loads_nothing(loaded, ground_truth):
     source = _main_file(loaded.landing_dir, ground_truth, "prm", "deal_registration")
-    records = source.read_text(encoding="utf-8").splitlines()[:40]
-    bad = [r.replace('"status": "', '"status": "Pending-', 1) if i % 2 else r for i, r in enumerate(records)]
+    records = [json.loads(line) for line in source.read_text(encoding="utf-8").splitlines()[:40]]
+    for number, record in enumerate(records):
+        record["registration_id"] = f"DR-9{number}"
+        if number % 2:
+            record["status"] = "Pending review"  # not a status the contract knows
     broken = source.with_name("deal_registration_20261125.jsonl")
-    broken.write_text("\n".join(bad).replace("DR-", "DR-9") + "\n", encoding="utf-8")
+    broken.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     error = _expect_failure(loaded, "prm", "deal_registration", "allowed_values", broken.name)
-    assert "Nothing from this file was loaded" in str(error)
+    assert "50.0% of 40 rows" in str(error) and "Nothing from this file was loaded" in str(error)
 
 
 def test_a_failed_entity_does_not_block_the_fix(loaded, ground_truth):

@@ -83,7 +83,7 @@ def test_the_dagster_graph_links_raw_tables_to_staging(pipeline):
 
     graph = defs.resolve_asset_graph()
     for system, entity in CONTRACTS:
-        staging = graph.get(AssetKey([f"stg_{system}__{entity}"]))
+        staging = graph.get(AssetKey(["staging", f"stg_{system}__{entity}"]))
         assert AssetKey(["raw", system, entity]) in staging.parent_keys
         assert graph.get(AssetKey(["raw", system, entity])).group_name == system
     assert set(SOURCES) == {s for s, _ in CONTRACTS}
