@@ -56,7 +56,7 @@ class Stage:
 
 
 def run_stage(name: str, command: list[str], env: dict[str, str]) -> tuple[Stage, str]:
-    print(f"[bench] {name}: {' '.join(command[:4])} ...", file=sys.stderr, flush=True)
+    print(f"[bench] {name} ...", file=sys.stderr, flush=True)
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True)
     output = process.stdout.read()

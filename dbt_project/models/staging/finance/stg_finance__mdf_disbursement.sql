@@ -1,0 +1,62 @@
+with
+
+source as (
+
+    select {{ source_columns('finance', 'mdf_disbursement') }}
+    from {{ source('finance', 'mdf_disbursement') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        {{ clean_text('disbursement_id') }} as mdf_disbursement_id,
+        {{ clean_text('entity_id') }} as entity_id,
+        {{ normalize_reference('mdf_request_id') }} as mdf_request_id,
+
+        -- attributes
+        amount,
+        {{ clean_text('currency') }} as currency_raw,
+        {{ lookup_key('currency') }} as currency_key,
+
+        -- dates
+        paid_date,
+
+        -- lineage
+        _source_file,
+        _source_line,
+        _loaded_at
+
+    from source
+
+),
+
+-- Payouts are not edited and have no version column: a re-delivered payout is the same payout.
+latest as (
+
+    {{ latest_version('renamed', ['mdf_disbursement_id']) }}
+
+),
+
+final as (
+
+    select
+        latest.mdf_disbursement_id,
+        latest.entity_id,
+        latest.mdf_request_id,
+        latest.amount,
+        currency_aliases.currency_code,
+        latest.currency_raw,
+        latest.paid_date,
+        latest._source_file,
+        latest._source_line,
+        latest._loaded_at
+
+    from latest
+    left join {{ ref('currency_aliases') }} as currency_aliases
+        on latest.currency_key = currency_aliases.alias
+
+)
+
+select * from final

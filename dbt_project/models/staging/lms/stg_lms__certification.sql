@@ -1,0 +1,60 @@
+with
+
+source as (
+
+    select {{ source_columns('lms', 'certification') }}
+    from {{ source('lms', 'certification') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        {{ clean_text('certification_record_id') }} as certification_record_id,
+        {{ clean_text('user_id') }} as user_id,
+        {{ normalize_reference('certification_code') }} as certification_code,
+
+        -- attributes
+        {{ clean_text('certification_name') }} as certification_name,
+        {{ canonical_code('status', contract_allowed_values('lms', 'certification', 'status')) }} as certification_status,
+
+        -- dates
+        issued_date,
+        expiry_date,
+
+        -- lineage
+        _source_file,
+        _source_line,
+        _loaded_at
+
+    from source
+
+),
+
+-- No version column in the export: the latest load of a record wins.
+latest as (
+
+    {{ latest_version('renamed', ['certification_record_id']) }}
+
+),
+
+final as (
+
+    select
+        certification_record_id,
+        user_id,
+        certification_code,
+        certification_name,
+        certification_status,
+        issued_date,
+        expiry_date,
+        _source_file,
+        _source_line,
+        _loaded_at
+
+    from latest
+
+)
+
+select * from final

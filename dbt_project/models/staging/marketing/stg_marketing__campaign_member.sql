@@ -1,0 +1,56 @@
+with
+
+source as (
+
+    select {{ source_columns('marketing', 'campaign_member') }}
+    from {{ source('marketing', 'campaign_member') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        {{ clean_text('member_id') }} as campaign_member_id,
+        {{ clean_text('campaign_id') }} as campaign_id,
+        {{ clean_text('lead_id') }} as lead_id,
+
+        -- attributes
+        {{ canonical_code('status', contract_allowed_values('marketing', 'campaign_member', 'status')) }} as member_status,
+
+        -- timestamps
+        touched_at,
+
+        -- lineage
+        _source_file,
+        _source_line,
+        _loaded_at
+
+    from source
+
+),
+
+-- No version column in the export: the latest load of a member wins.
+latest as (
+
+    {{ latest_version('renamed', ['campaign_member_id']) }}
+
+),
+
+final as (
+
+    select
+        campaign_member_id,
+        campaign_id,
+        lead_id,
+        member_status,
+        touched_at,
+        _source_file,
+        _source_line,
+        _loaded_at
+
+    from latest
+
+)
+
+select * from final
