@@ -56,3 +56,42 @@ def landing(tmp_path, sample_landing) -> Path:
 @pytest.fixture
 def settings(tmp_path, landing) -> Settings:
     return settings_for(tmp_path, landing)
+
+
+@pytest.fixture(scope="session")
+def pipeline(tmp_path_factory, sample_landing):
+    """The whole warehouse built once per session by the real Dagster job (loads, then dbt build) on the
+    sample. Returns (Dagster result, Settings). Tests must only read it."""
+    from dagster import DagsterInstance
+
+    root = tmp_path_factory.mktemp("e2e")
+    shutil.copytree(sample_landing, root / "landing")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("PW_LANDING_DIR", str(root / "landing"))
+    patch.setenv("PW_WAREHOUSE_PATH", str(root / "warehouse" / "pw.duckdb"))
+    patch.setenv("PW_DUCKDB_TEMP_DIR", str(root / "tmp"))
+    patch.setenv("PW_DUCKDB_MEMORY_LIMIT", "1GB")
+    patch.setenv("PW_AS_OF_DATE", AS_OF.isoformat())  # time-based metrics see the sample's own date
+    from orchestration.cli import parse_dbt_project
+
+    settings = Settings.from_env()
+    parse_dbt_project(settings)
+    from orchestration.definitions import defs
+
+    with DagsterInstance.ephemeral() as instance:
+        result = defs.resolve_job_def("build_warehouse").execute_in_process(
+            instance=instance, raise_on_error=False
+        )
+    yield result, settings
+    patch.undo()
+
+
+@pytest.fixture(scope="session")
+def warehouse(pipeline):
+    """A read-only DuckDB connection to the warehouse the session built."""
+    import duckdb
+
+    _, settings = pipeline
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    yield con
+    con.close()

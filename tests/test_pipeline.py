@@ -3,36 +3,11 @@ real DuckDB file, on the generated sample; the result is checked against the gen
 
 from __future__ import annotations
 
-import shutil
-
-import pytest
-from dagster import AssetCheckSeverity, AssetKey, DagsterInstance
+from dagster import AssetCheckSeverity, AssetKey
 
 from connectors.registry import SOURCES
-from connectors.settings import Settings
 from connectors.warehouse import connect
 from data_contracts import CONTRACTS
-
-
-@pytest.fixture(scope="module")
-def pipeline(tmp_path_factory, sample_landing):
-    root = tmp_path_factory.mktemp("e2e")
-    shutil.copytree(sample_landing, root / "landing")
-    patch = pytest.MonkeyPatch()
-    patch.setenv("PW_LANDING_DIR", str(root / "landing"))
-    patch.setenv("PW_WAREHOUSE_PATH", str(root / "warehouse" / "pw.duckdb"))
-    patch.setenv("PW_DUCKDB_TEMP_DIR", str(root / "tmp"))
-    patch.setenv("PW_DUCKDB_MEMORY_LIMIT", "1GB")
-    from orchestration.cli import parse_dbt_project
-
-    settings = Settings.from_env()
-    parse_dbt_project(settings)
-    from orchestration.definitions import defs
-
-    with DagsterInstance.ephemeral() as instance:
-        result = defs.resolve_job_def("build_warehouse").execute_in_process(instance=instance, raise_on_error=False)
-    yield result, settings
-    patch.undo()
 
 
 def test_the_job_succeeds_and_materializes_every_raw_entity(pipeline):
