@@ -28,6 +28,18 @@ class Settings:
     duckdb_temp_dir: Path
     max_failure_rate: float
     batch_rows: int
+    published_path: Path | None = None
+    files_until: str | None = None  # YYYY-MM-DD: load only files delivered up to this day (backfills)
+
+    @property
+    def published(self) -> Path:
+        """The file readers open. The pipeline writes `warehouse_path` and copies it here when a build passes."""
+        return self.published_path or self.warehouse_path.parent.parent / "published" / self.warehouse_path.name
+
+    @property
+    def parquet_dir(self) -> Path:
+        """Marts exported as Parquet, one folder per mart (a stable link to the latest published export)."""
+        return self.published.parent / "parquet"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -39,6 +51,8 @@ class Settings:
             duckdb_temp_dir=_path("PW_DUCKDB_TEMP_DIR", "data/tmp"),
             max_failure_rate=float(os.environ.get("PW_MAX_FAILURE_RATE", "0.2")),
             batch_rows=int(os.environ.get("PW_BATCH_ROWS", "50000")),
+            published_path=_path("PW_PUBLISHED_PATH", "data/published/partner_warehouse.duckdb"),
+            files_until=os.environ.get("PW_FILES_UNTIL") or None,
         )
 
     def duckdb_config(self) -> dict[str, str]:

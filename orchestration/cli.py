@@ -21,6 +21,10 @@ DAGSTER_YAML = """\
 concurrency:
   pools:
     default_limit: 1
+  runs:
+    tag_concurrency_limits:
+      - key: "partner_warehouse/writer"
+        limit: 1
 telemetry:
   enabled: false
 """

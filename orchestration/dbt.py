@@ -12,7 +12,9 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from connectors.settings import Settings
 from orchestration.dbt_env import DBT_PROJECT_DIR, dbt_command, dbt_environment
+from connectors.warehouse import connect
 from orchestration.ingest import raw_asset_key
+from orchestration.run_log import record_model_runs
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 dbt_project.prepare_if_dev()  # only under `dagster dev`; `make` targets parse the project beforehand
@@ -52,8 +54,34 @@ def manifest_path() -> Path:
     pool="warehouse_writer",
 )
 def partner_warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    os.environ.update(dbt_environment(Settings.from_env()))
-    yield from dbt.cli(["build"], context=context).stream()
+    settings = Settings.from_env()
+    os.environ.update(dbt_environment(settings))
+    invocation = dbt.cli(["build"], context=context, raise_on_error=False)
+    yield from invocation.stream()
+    _record_results(settings, context.run_id, invocation)
+    if not invocation.is_successful():
+        raise dg.Failure(
+            description="dbt build failed: see the failed models and tests in ops.model_runs and the dbt log above.",
+            metadata={"failed": dg.MetadataValue.json(_failed_nodes(invocation))},
+        )
+
+
+def _record_results(settings: Settings, run_id: str, invocation) -> None:
+    """Per-model results into ops.model_runs (dbt has closed the file by now: keep_open is false)."""
+    try:
+        run_results = invocation.get_artifact("run_results.json")
+    except FileNotFoundError:
+        return
+    with connect(settings) as con:
+        record_model_runs(con, run_id, run_results)
+
+
+def _failed_nodes(invocation) -> list[str]:
+    try:
+        results = invocation.get_artifact("run_results.json").get("results", [])
+    except FileNotFoundError:
+        return []
+    return [r["unique_id"] for r in results if r.get("status") in ("error", "fail")]
 
 
 def dbt_resource() -> DbtCliResource:

@@ -5,10 +5,13 @@ import dagster as dg
 from orchestration.dbt import dbt_resource, partner_warehouse_dbt_assets
 from orchestration.ingest import raw_assets
 from orchestration.jobs import build_warehouse_job, nightly_schedule
+from orchestration.publish_assets import published_warehouse
+from orchestration.sensors import landing_zone_sensor
 
 defs = dg.Definitions(
-    assets=[*raw_assets(), partner_warehouse_dbt_assets],
+    assets=[*raw_assets(), partner_warehouse_dbt_assets, published_warehouse],
     jobs=[build_warehouse_job],
     schedules=[nightly_schedule],
+    sensors=[landing_zone_sensor],
     resources={"dbt": dbt_resource()},
 )

@@ -7,6 +7,7 @@ quarantined (a warning that data owners should look at).
 
 
 import sys
+import time
 
 import dagster as dg
 
@@ -15,6 +16,7 @@ from connectors.loader import EntityReport, load_entity
 from connectors.registry import SOURCES
 from connectors.settings import Settings
 from connectors.warehouse import connect
+from orchestration.run_log import record_load_run
 
 ROWS_ACCOUNTED = "rows_accounted"
 NO_QUARANTINE = "no_quarantined_rows"
@@ -87,8 +89,14 @@ def build_raw_asset(source: SourceSystem, entity: str) -> dg.AssetsDefinition:
     )
     def _raw_entity(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         settings = Settings.from_env()
+        started = time.perf_counter()
         with connect(settings) as con:
-            report = load_entity(source, entity, settings, con)
+            try:
+                report = load_entity(source, entity, settings, con)
+            except Exception as error:
+                record_load_run(con, context.run_id, source.name, entity, time.perf_counter() - started, error=str(error))
+                raise
+            record_load_run(con, context.run_id, source.name, entity, time.perf_counter() - started, report)
         print(
             f"  loaded {source.name}.{entity}: {len(report.files)} new file(s), {report.total('rows_loaded'):,} rows, "
             f"{report.total('rows_quarantined'):,} quarantined",

@@ -1,8 +1,10 @@
 """The job that builds everything, and its nightly schedule (defined, off by default).
 
-The job runs in one process (in-process executor): DuckDB allows a single writer, so steps that write the
-warehouse must never run in parallel processes. The `warehouse_writer` pool on every writing asset keeps
-that true when assets are launched in other ways (UI, sensors) with a pool limit of 1 (dagster.yaml).
+DuckDB allows a single writer, so nothing that writes the warehouse may run in parallel:
+- within a run, the in-process executor runs one step at a time;
+- across runs, the job carries the `partner_warehouse/writer` tag, which dagster.yaml's run queue limits to
+  one run at a time (a sensor run and the nightly run queue behind each other);
+- assets materialized by hand from the UI share the `warehouse_writer` pool, limited to 1 in dagster.yaml.
 """
 
 from __future__ import annotations
@@ -11,10 +13,13 @@ import os
 
 import dagster as dg
 
+WRITER_TAG = "partner_warehouse/writer"
+
 build_warehouse_job = dg.define_asset_job(
     name="build_warehouse",
     selection=dg.AssetSelection.all(),
     executor_def=dg.in_process_executor,
+    tags={WRITER_TAG: "warehouse"},
     description="Load every new extract through its contract, then build all dbt models and tests.",
 )
 

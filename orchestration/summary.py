@@ -41,7 +41,13 @@ def run_summary(result, settings: Settings, seconds: float) -> str:
     for failure in failures:
         error = failure.step_failure_data.error
         lines.append(f"FAILED step {failure.step_key}: {error.message.strip() if error else 'see Dagster logs'}")
-    lines += ["", f"Warehouse: {settings.warehouse_path}", QUERY_HINT.format(path=settings.warehouse_path)]
+    lines += [
+        "",
+        f"Published warehouse (what readers and BI tools open): {settings.published}",
+        f"Marts as Parquet: {settings.parquet_dir}/<mart>/",
+        f"Working file the pipeline writes: {settings.warehouse_path}",
+        QUERY_HINT.format(path=settings.published),
+    ]
     return "\n".join(lines)
 
 

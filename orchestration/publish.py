@@ -1,0 +1,128 @@
+"""Publishing: readers never see a half-built warehouse and are never blocked.
+
+The pipeline writes one working DuckDB file (`PW_WAREHOUSE_PATH`). Only when every load, dbt model and
+blocking check of a run has passed does this step copy it, checkpointed and closed, next to the published
+file and rename it over that file (`os.replace` is atomic on POSIX). Readers that hold the old file open keep
+reading the old version; new connections see the new one; nothing ever sees a mix. A failed or killed run
+never reaches this step, so the published warehouse stays exactly as it was.
+
+Marts are exported as Parquet too (one folder per mart) into a versioned folder, and a symbolic link
+`parquet` is swapped to it atomically the same way.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+from connectors.settings import Settings
+from connectors.warehouse import connect
+
+EXPORTED_SCHEMAS = ("marts",)
+PARQUET_VERSIONS_KEPT = 2
+
+PUBLICATIONS_DDL = """CREATE TABLE IF NOT EXISTS ops.publications (
+    build_id VARCHAR, published_at TIMESTAMP WITH TIME ZONE, table_schema VARCHAR, table_name VARCHAR, row_count BIGINT)"""
+
+
+@dataclass
+class PublishReport:
+    build_id: str
+    published: Path
+    parquet_dir: Path
+    tables: dict[str, int]
+    bytes: int
+    seconds: float
+
+
+def _mart_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    placeholders = ", ".join("?" for _ in EXPORTED_SCHEMAS)
+    return con.execute(
+        f"SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema IN ({placeholders}) "
+        "AND table_type = 'BASE TABLE' ORDER BY 1, 2",
+        list(EXPORTED_SCHEMAS),
+    ).fetchall()
+
+
+def _record_publication(settings: Settings, build_id: str) -> dict[str, int]:
+    """Write, inside the build itself, which build this is and how many rows each mart has: a reader can
+    check that what it sees is one consistent build."""
+    published_at = datetime.now(timezone.utc)
+    with connect(settings) as con:
+        con.execute("CREATE SCHEMA IF NOT EXISTS ops")
+        con.execute(PUBLICATIONS_DDL)
+        counts = {
+            f"{schema}.{table}": con.execute(f'SELECT count(*) FROM "{schema}"."{table}"').fetchone()[0]
+            for schema, table in _mart_tables(con)
+        }
+        for name, rows in counts.items():
+            schema, table = name.split(".", 1)
+            con.execute("INSERT INTO ops.publications VALUES (?, ?, ?, ?, ?)", [build_id, published_at, schema, table, rows])
+        con.execute("CHECKPOINT")
+    wal = Path(f"{settings.warehouse_path}.wal")
+    if wal.exists():
+        raise RuntimeError(f"{wal} still exists after CHECKPOINT: another process has the warehouse open")
+    return counts
+
+
+def _copy_durably(source: Path, target: Path) -> None:
+    with open(source, "rb") as reader, open(target, "wb") as writer:
+        shutil.copyfileobj(reader, writer, length=16 << 20)
+        writer.flush()
+        os.fsync(writer.fileno())
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _swap_in(incoming: Path, published: Path, build_id: str) -> None:
+    with duckdb.connect(str(incoming), read_only=True) as con:  # refuse to publish a copy that does not open
+        found = con.execute("SELECT count(*) FROM ops.publications WHERE build_id = ?", [build_id]).fetchone()[0]
+    if not found:
+        raise RuntimeError(f"{incoming} does not hold build {build_id}; not published")
+    os.replace(incoming, published)
+    _fsync_dir(published.parent)
+
+
+def _export_parquet(settings: Settings, build_id: str) -> None:
+    link = settings.parquet_dir
+    versions = link.parent / "parquet_versions"
+    target = versions / build_id
+    target.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(settings.published), read_only=True) as con:
+        for schema, table in _mart_tables(con):
+            folder = target / table
+            folder.mkdir(exist_ok=True)
+            con.execute(f"COPY \"{schema}\".\"{table}\" TO '{folder / 'data.parquet'}' (FORMAT parquet)")
+    temporary_link = link.with_name(f".parquet.{build_id}")
+    os.symlink(target.relative_to(link.parent), temporary_link)
+    os.replace(temporary_link, link)
+    for old in sorted(versions.iterdir(), key=lambda p: p.stat().st_mtime)[:-PARQUET_VERSIONS_KEPT]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def publish(settings: Settings, build_id: str) -> PublishReport:
+    started = time.perf_counter()
+    counts = _record_publication(settings, build_id)
+    published = settings.published
+    published.parent.mkdir(parents=True, exist_ok=True)
+    incoming = published.with_name(f".{published.name}.{build_id}.incoming")
+    try:
+        _copy_durably(settings.warehouse_path, incoming)
+        _swap_in(incoming, published, build_id)
+    finally:
+        incoming.unlink(missing_ok=True)
+    _export_parquet(settings, build_id)
+    return PublishReport(build_id, published, settings.parquet_dir, counts, published.stat().st_size,
+                         time.perf_counter() - started)

@@ -1,0 +1,32 @@
+"""The `published/warehouse` asset: the last step of a build, after every model and blocking check."""
+
+import dagster as dg
+
+from connectors.settings import Settings
+from orchestration.dbt import partner_warehouse_dbt_assets
+from orchestration.publish import publish
+
+PUBLISHED_KEY = dg.AssetKey(["published", "warehouse"])
+
+
+@dg.asset(
+    key=PUBLISHED_KEY,
+    deps=list(partner_warehouse_dbt_assets.keys),
+    group_name="publish",
+    kinds={"duckdb", "parquet"},
+    description="The warehouse readers and BI tools open: an atomic copy of the working warehouse, replaced only "
+    "when a whole build has passed, plus the marts as Parquet (one folder per mart).",
+    pool="warehouse_writer",
+)
+def published_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    report = publish(Settings.from_env(), context.run_id)
+    context.log.info(f"published {report.published} ({report.bytes / 1e6:.1f} MB) in {report.seconds:.2f}s")
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(report.published)),
+            "parquet": dg.MetadataValue.path(str(report.parquet_dir)),
+            "megabytes": round(report.bytes / 1e6, 2),
+            "seconds": round(report.seconds, 2),
+            "mart_rows": dg.MetadataValue.json(report.tables),
+        }
+    )

@@ -1,0 +1,39 @@
+"""A sensor that starts a build when new extract files land (off by default; PW_SENSOR_ENABLED=1 or the UI
+turns it on). It never opens the warehouse — a running build holds DuckDB's single write lock — it only
+lists the landing zone and compares a fingerprint of the listing with its cursor."""
+
+import hashlib
+import os
+
+import dagster as dg
+
+from connectors.registry import SOURCES
+from connectors.settings import Settings
+from orchestration.jobs import build_warehouse_job
+
+
+def landing_fingerprint(settings: Settings) -> tuple[str, int]:
+    digest, count = hashlib.sha256(), 0
+    for source in SOURCES.values():
+        for entity in source.entities:
+            for path in source.extract_files(settings.landing_dir, entity):
+                stat = path.stat()
+                digest.update(f"{path.relative_to(settings.landing_dir)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+                count += 1
+    return digest.hexdigest(), count
+
+
+@dg.sensor(
+    job=build_warehouse_job,
+    minimum_interval_seconds=int(os.environ.get("PW_SENSOR_INTERVAL_SECONDS", "120")),
+    default_status=dg.DefaultSensorStatus.RUNNING if os.environ.get("PW_SENSOR_ENABLED") == "1" else dg.DefaultSensorStatus.STOPPED,
+    description="Starts build_warehouse when files are added to or changed in the landing zone.",
+)
+def landing_zone_sensor(context: dg.SensorEvaluationContext):
+    fingerprint, files = landing_fingerprint(Settings.from_env())
+    if files == 0:
+        return dg.SkipReason("the landing zone has no extract files")
+    if fingerprint == context.cursor:
+        return dg.SkipReason(f"no new files ({files} known)")
+    context.update_cursor(fingerprint)
+    return dg.RunRequest(run_key=fingerprint, tags={"partner_warehouse/trigger": "new_files"})
