@@ -1,0 +1,43 @@
+{#-
+    Settings of partner identity resolution, with their defaults in one place. Override any of them with
+    `--vars '{identity_fuzzy_threshold: 0.95}'` (or in dbt_project.yml vars).
+
+    identity_label_rounds         rounds of label propagation (>= the diameter of the largest match cluster)
+    identity_fuzzy_threshold      minimum name_similarity() for a fuzzy_name edge
+    identity_max_per_system       a domain / name+country key held by more records than this in one system is
+                                  "crowded" (a shared mailbox domain, a generic name) and proves nothing
+    identity_max_id_group         an external id value held by more records than this (all systems) is a
+                                  placeholder ("000000000") rather than an identity, and is ignored
+-#}
+{% macro identity_setting(name) -%}
+    {%- set defaults = {
+        'identity_label_rounds': 8,
+        'identity_fuzzy_threshold': 0.93,
+        'identity_max_per_system': 2,
+        'identity_max_id_group': 8,
+    } -%}
+    {{- return(var(name, defaults[name])) -}}
+{%- endmacro %}
+
+
+{#- The preference order of the source systems: the anchor (and best attribute source) is the first present. -#}
+{% macro identity_system_rank(system_column) -%}
+    case {{ system_column }}
+        when 'prm' then 1
+        when 'crm' then 2
+        when 'finance' then 3
+        when 'marketing' then 4
+        when 'lms' then 5
+    end
+{%- endmacro %}
+
+
+{#- A name-compatibility test for same-system pairs: equal, or one name is the other's leading words
+    ("brightwave" / "brightwave systems"), the forms one record of a partner takes when it is typed in again. -#}
+{% macro names_compatible(left, right) -%}
+    (
+        {{ left }} = {{ right }}
+        or substring({{ left }}, 1, length({{ right }}) + 1) = {{ dbt.concat([right, "' '"]) }}
+        or substring({{ right }}, 1, length({{ left }}) + 1) = {{ dbt.concat([left, "' '"]) }}
+    )
+{%- endmacro %}
