@@ -34,7 +34,17 @@ class Settings:
     @property
     def published(self) -> Path:
         """The file readers open. The pipeline writes `warehouse_path` and copies it here when a build passes."""
-        return self.published_path or self.warehouse_path.parent.parent / "published" / self.warehouse_path.name
+        path = self.published_path or self.warehouse_path.parent.parent / "published" / self.warehouse_path.name
+        if path.stem != self.warehouse_path.stem:
+            # DuckDB names a database after its file, and dbt's views refer to that name: a copy under another
+            # name would hold views that no longer resolve.
+            raise ValueError(
+                f"PW_PUBLISHED_PATH ({path.name}) must have the same file name as PW_WAREHOUSE_PATH "
+                f"({self.warehouse_path.name}); put it in another folder instead"
+            )
+        if path.resolve() == self.warehouse_path.resolve():
+            raise ValueError("PW_PUBLISHED_PATH must differ from PW_WAREHOUSE_PATH (readers must not open the working file)")
+        return path
 
     @property
     def parquet_dir(self) -> Path:

@@ -97,6 +97,13 @@ def summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def status(args: argparse.Namespace) -> int:
+    from orchestration.summary import status_report
+
+    print(status_report(Settings.from_env(), args.runs))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="partner-warehouse",
@@ -116,6 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
     run_parser.set_defaults(func=run)
     summary_parser = commands.add_parser("summary", help="print what the warehouse holds")
     summary_parser.set_defaults(func=summary)
+    status_parser = commands.add_parser("status", help="the last runs and what failed")
+    status_parser.add_argument("--runs", type=int, default=5, help="how many runs to show (default 5)")
+    status_parser.set_defaults(func=status)
     return parser
 
 

@@ -61,6 +61,8 @@ def _record_publication(settings: Settings, build_id: str) -> dict[str, int]:
             f"{schema}.{table}": con.execute(f'SELECT count(*) FROM "{schema}"."{table}"').fetchone()[0]
             for schema, table in _mart_tables(con)
         }
+        # One row for the build itself (table NULL), then one per mart.
+        con.execute("INSERT INTO ops.publications VALUES (?, ?, NULL, NULL, ?)", [build_id, published_at, sum(counts.values())])
         for name, rows in counts.items():
             schema, table = name.split(".", 1)
             con.execute("INSERT INTO ops.publications VALUES (?, ?, ?, ?, ?)", [build_id, published_at, schema, table, rows])

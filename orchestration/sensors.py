@@ -35,5 +35,7 @@ def landing_zone_sensor(context: dg.SensorEvaluationContext):
         return dg.SkipReason("the landing zone has no extract files")
     if fingerprint == context.cursor:
         return dg.SkipReason(f"no new files ({files} known)")
-    context.update_cursor(fingerprint)
-    return dg.RunRequest(run_key=fingerprint, tags={"partner_warehouse/trigger": "new_files"})
+    return dg.SensorResult(
+        run_requests=[dg.RunRequest(run_key=fingerprint, tags={"partner_warehouse/trigger": "new_files"})],
+        cursor=fingerprint,
+    )
