@@ -41,3 +41,28 @@
         or substring({{ right }}, 1, length({{ left }}) + 1) = {{ dbt.concat([left, "' '"]) }}
     )
 {%- endmacro %}
+
+
+{#-
+    The name key records are matched on: the staging `*_name_normalized` value with the letters that ASCII exports
+    spell out folded the same way on both sides ("müller" / "mueller" / "muller", "groß" / "gross",
+    "søndergaard" / "sondergaard" all give one key). Staging already lowercased, stripped accents, punctuation and
+    legal suffixes.
+-#}
+{% macro identity_name_key(expression) -%}
+    {%- set key = namespace(sql=expression) -%}
+    {%- for letter, spelled in [('ß', 'ss'), ('ø', 'o'), ('æ', 'ae'), ('œ', 'oe'), ('ł', 'l'), ('đ', 'd'), ('þ', 'th'), ('ı', 'i'),
+                                ('ae', 'a'), ('oe', 'o'), ('ue', 'u'), ('ss', 's')] -%}
+        {%- set key.sql = 'replace(' ~ key.sql ~ ", '" ~ letter ~ "', '" ~ spelled ~ "')" -%}
+    {%- endfor -%}
+    {{ key.sql }}
+{%- endmacro %}
+
+
+{#- Names close enough to back a weak edge: compatible (equal or leading words) or name_similarity >= the threshold. -#}
+{% macro identity_names_similar(left, right) -%}
+    (
+        {{ names_compatible(left, right) }}
+        or {{ name_similarity(left, right) }} >= {{ identity_setting('identity_fuzzy_threshold') }}
+    )
+{%- endmacro %}

@@ -132,6 +132,7 @@ final as (
         {{ identity_system_rank('source_system') }} as system_rank,
         record_name,
         name_normalized,
+        {{ identity_name_key('name_normalized') }} as name_key,
         country_code,
         web_domain,
         prm_partner_ref,

@@ -1,0 +1,204 @@
+{#-
+    Exact-evidence match edges between partner records, strongest first (one row per evidence and pair; the pair
+    keeps its strongest in int_partner__match_edges):
+
+    shared_external_id  both records hold the same PRM id, CRM account id, DUNS number or tax id. A record's own
+                        id counts: the CRM account id stored in the PRM meets the CRM account itself. A value held by
+                        more than identity_max_id_group records is a placeholder and ignored.
+    web_domain          the same normalized web domain (free-mail domains were blanked in source_records), unless
+                        the domain is crowded: more than identity_max_per_system records of one system hold it
+    name_country        the same name key and country, unless crowded likewise; across systems also when one
+                        record has no country and the name is known in a single country (confidence 0.8)
+
+    Guards against over-merging:
+    - a DUNS / tax id, domain or name edge is dropped when the two records hold conflicting strong evidence
+      (identity_conflict: different PRM ids, CRM account ids, DUNS or tax ids);
+    - two records of the same system sharing a domain must be in the same country (when both say) and have
+      similar names (identity_names_similar), so
+      two departments or a customer sharing a company's domain are not called duplicates; so must a `candidate`
+      (a marketing company of unknown partner status) and the record it meets on a domain;
+    - two `candidate`s prove nothing about each other: no edge between them.
+-#}
+{%- set max_per_system = identity_setting('identity_max_per_system') -%}
+{%- set max_id_group = identity_setting('identity_max_id_group') -%}
+
+with
+
+records as (
+
+    select * from {{ ref('int_partner__source_records') }}
+
+),
+
+-- ------------------------------------------------------------------------------------------ shared external ids
+claims as (
+
+    select node_id, 'prm_partner_id' as id_kind, prm_partner_ref as id_value from records where prm_partner_ref is not null
+    union all
+    select node_id, 'crm_account_id', crm_account_ref from records where crm_account_ref is not null
+    union all
+    select node_id, 'duns_number', duns_number from records where duns_number is not null
+    union all
+    select node_id, 'tax_id', tax_id from records where tax_id is not null
+
+),
+
+usable_ids as (
+
+    select id_kind, id_value
+    from claims
+    group by id_kind, id_value
+    having count(*) between 2 and {{ max_id_group }}
+
+),
+
+id_pairs as (
+
+    select
+        a.node_id as node_id_a,
+        b.node_id as node_id_b,
+        a.id_kind,
+        a.id_value
+    from claims as a
+    inner join usable_ids
+        on a.id_kind = usable_ids.id_kind
+        and a.id_value = usable_ids.id_value
+    inner join claims as b
+        on a.id_kind = b.id_kind
+        and a.id_value = b.id_value
+        and a.node_id < b.node_id
+
+),
+
+id_edges as (
+
+    select
+        id_pairs.node_id_a,
+        id_pairs.node_id_b,
+        'shared_external_id' as match_rule,
+        case when id_pairs.id_kind in ('prm_partner_id', 'crm_account_id') then 0.99 else 0.97 end as match_confidence,
+        {{ dbt.concat(['id_pairs.id_kind', "'='", 'id_pairs.id_value']) }} as evidence
+    from id_pairs
+    inner join records as a on id_pairs.node_id_a = a.node_id
+    inner join records as b on id_pairs.node_id_b = b.node_id
+    -- A shared PRM or CRM id is the records' own word; a shared DUNS / tax id must not contradict them.
+    where id_pairs.id_kind in ('prm_partner_id', 'crm_account_id')
+        or not {{ identity_conflict('a', 'b') }}
+
+),
+
+-- ------------------------------------------------------------------------------------------ web domain
+crowded_domains as (
+
+    select distinct web_domain
+    from records
+    where web_domain is not null and scope = 'partner'
+    group by web_domain, source_system
+    having count(*) > {{ max_per_system }}
+
+),
+
+domain_edges as (
+
+    select
+        a.node_id as node_id_a,
+        b.node_id as node_id_b,
+        'web_domain' as match_rule,
+        0.9 as match_confidence,
+        {{ dbt.concat(["'web_domain='", 'a.web_domain']) }} as evidence
+    from records as a
+    inner join records as b
+        on a.web_domain = b.web_domain
+        and a.node_id < b.node_id
+    left join crowded_domains
+        on a.web_domain = crowded_domains.web_domain
+    where crowded_domains.web_domain is null
+        and not (a.scope = 'candidate' and b.scope = 'candidate')
+        and not {{ identity_conflict('a', 'b') }}
+        and (
+            (a.source_system <> b.source_system and a.scope = 'partner' and b.scope = 'partner')
+            or {{ identity_names_similar('a.name_key', 'b.name_key') }}
+        )
+        -- One company's records in two countries are two legal entities, not a duplicate.
+        and (a.source_system <> b.source_system or coalesce(a.country_code = b.country_code, true))
+
+),
+
+-- ------------------------------------------------------------------------------------------ name + country
+crowded_names as (
+
+    select distinct name_key, country_code
+    from records
+    where name_key is not null and country_code is not null and scope = 'partner'
+    group by name_key, country_code, source_system
+    having count(*) > {{ max_per_system }}
+
+),
+
+-- A record without a country meets a same-named record of another system only when that name is known in a
+-- single country.
+single_country_names as (
+
+    select name_key
+    from records
+    where name_key is not null and country_code is not null and scope = 'partner'
+    group by name_key
+    having count(distinct country_code) = 1
+
+),
+
+name_pairs as (
+
+    select
+        a.node_id as node_id_a,
+        b.node_id as node_id_b,
+        a.name_key,
+        coalesce(a.country_code, b.country_code) as country_code,
+        a.country_code is not null and b.country_code is not null as is_country_known
+    from records as a
+    inner join records as b
+        on a.name_key = b.name_key
+        and a.node_id < b.node_id
+    where a.country_code = b.country_code
+        or (a.source_system <> b.source_system and (a.country_code is null or b.country_code is null))
+
+),
+
+name_edges as (
+
+    select
+        name_pairs.node_id_a,
+        name_pairs.node_id_b,
+        'name_country' as match_rule,
+        case when name_pairs.is_country_known then 0.85 else 0.8 end as match_confidence,
+        {{ dbt.concat([
+            "'name='", 'name_pairs.name_key',
+            "case when name_pairs.is_country_known then ' country=' else ' country=(one side unknown) ' end",
+            "coalesce(name_pairs.country_code, '')",
+        ]) }} as evidence
+    from name_pairs
+    inner join records as a on name_pairs.node_id_a = a.node_id
+    inner join records as b on name_pairs.node_id_b = b.node_id
+    left join crowded_names
+        on name_pairs.name_key = crowded_names.name_key
+        and name_pairs.country_code = crowded_names.country_code
+    left join single_country_names
+        on name_pairs.name_key = single_country_names.name_key
+    where crowded_names.name_key is null
+        and (name_pairs.is_country_known or single_country_names.name_key is not null)
+        and not (a.scope = 'candidate' and b.scope = 'candidate')
+        and not {{ identity_conflict('a', 'b') }}
+
+),
+
+final as (
+
+    select * from id_edges
+    union all
+    select * from domain_edges
+    union all
+    select * from name_edges
+
+)
+
+select * from final
