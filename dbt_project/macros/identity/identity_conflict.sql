@@ -15,3 +15,9 @@
         or coalesce({{ a }}.tax_id <> {{ b }}.tax_id, false)
     )
 {%- endmacro %}
+
+
+{#- True when both records have a web domain and the domains differ: two companies, whatever their names say. -#}
+{% macro identity_domain_conflict(a, b) -%}
+    coalesce({{ a }}.web_domain <> {{ b }}.web_domain, false)
+{%- endmacro %}

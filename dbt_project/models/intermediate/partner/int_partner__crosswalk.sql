@@ -33,8 +33,7 @@ clustered as (
 ),
 
 -- A `candidate` record (a marketing company whose is_partner is blank) is a partner only when it matched a
--- partner record of another system, and its cluster has no flagged partner record of its own system (then it is
--- more likely a customer sharing a name or domain with the partner than a second profile of it).
+-- partner record of another system.
 partner_systems as (
 
     select distinct component_id, source_system
@@ -43,26 +42,20 @@ partner_systems as (
 
 ),
 
-candidate_support as (
-
-    select
-        clustered.node_id,
-        count(case when partner_systems.source_system <> clustered.source_system then 1 end) as other_systems,
-        count(case when partner_systems.source_system = clustered.source_system then 1 end) as own_system
-    from clustered
-    inner join partner_systems on clustered.component_id = partner_systems.component_id
-    where clustered.scope = 'candidate'
-    group by clustered.node_id
-
-),
-
 kept as (
 
     select clustered.*
     from clustered
-    left join candidate_support on clustered.node_id = candidate_support.node_id
     where clustered.scope = 'partner'
-        or (candidate_support.other_systems > 0 and candidate_support.own_system = 0)
+        or (
+            clustered.scope = 'candidate'
+            and exists (
+                select 1
+                from partner_systems
+                where partner_systems.component_id = clustered.component_id
+                    and partner_systems.source_system <> clustered.source_system
+            )
+        )
 
 ),
 

@@ -1,15 +1,15 @@
 {#-
     The match graph: one row per pair of partner records (node_id_a < node_id_b) with the strongest evidence that
-    they are the same partner, from int_partner__strong_edges (shared_external_id, web_domain, name_country) and
-    int_partner__fuzzy_edges (fuzzy_name). The rules and their guards are described in those models.
+    they are the same partner: int_partner__exact_edges (stage 1: shared_external_id, web_domain) and
+    int_partner__name_edges (stage 2: name_country, fuzzy_name). The rules and their guards are described there.
 -#}
 with
 
 all_edges as (
 
-    select * from {{ ref('int_partner__strong_edges') }}
+    select * from {{ ref('int_partner__exact_edges') }}
     union all
-    select * from {{ ref('int_partner__fuzzy_edges') }}
+    select * from {{ ref('int_partner__name_edges') }}
 
 ),
 

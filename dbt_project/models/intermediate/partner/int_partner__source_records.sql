@@ -2,11 +2,38 @@
     Every partner record of the five systems, in one shape, with the keys identity resolution matches on.
 
     Scope (see the yml): the PRM is all partners; CRM accounts flagged or typed as partners (or carrying a PRM id);
-    every LMS organisation and finance entity (those systems have no reliable partner flag); marketing companies
-    flagged is_partner, or carrying a PRM id. Marketing companies whose is_partner is blank are `candidate`s:
-    they enter the crosswalk only when they match a partner record of another system.
+    every LMS organisation (the LMS has no partner flag); finance entities typed `partner`; marketing companies
+    flagged is_partner, or carrying a PRM id. Marketing companies whose is_partner is blank and finance entities of
+    other types (vendor, customer) are `candidate`s: they enter the crosswalk only when exact evidence (a shared
+    id, a domain and the same name, the same name and country) ties them to a partner record of another system. Records on the vendor's own
+    web domain are `internal` (the vendor's staff org in the LMS): not partners, never matched.
 -#}
 with
+
+-- The vendor's own web domain(s): the e-mail domain of at least a fifth of the CRM users (the vendor's staff).
+-- An LMS organisation, marketing company or finance entity on it is the vendor itself (its staff's training
+-- org, say): scope `internal`, never matched and left out of the crosswalk.
+user_domains as (
+
+    select
+        {{ email_domain('email') }} as web_domain,
+        count(*) as user_count
+    from {{ ref('stg_crm__user') }}
+    group by 1
+
+),
+
+vendor_domains as (
+
+    select user_domains.web_domain
+    from user_domains
+    left join {{ ref('free_mail_domains') }} as free_mail_domains
+        on user_domains.web_domain = free_mail_domains.domain
+    where user_domains.web_domain is not null
+        and free_mail_domains.domain is null
+        and user_domains.user_count >= 0.2 * (select sum(user_count) from user_domains)
+
+),
 
 prm as (
 
@@ -103,7 +130,8 @@ finance as (
         upper(crm_account_id) as crm_account_ref,
         duns_number,
         tax_id,
-        'partner' as scope,
+        -- Finance books partners as `partner` or, when it pays them, `vendor`; customers are not partners.
+        case when entity_type = 'partner' then 'partner' else 'candidate' end as scope,
         last_modified_at as record_updated_at
     from {{ ref('stg_finance__entity') }}
 
@@ -126,22 +154,27 @@ unioned as (
 final as (
 
     select
-        {{ dbt.concat(['source_system', "':'", 'source_record_id']) }} as node_id,
-        source_system,
-        source_record_id,
-        {{ identity_system_rank('source_system') }} as system_rank,
+        {{ dbt.concat(['unioned.source_system', "':'", 'unioned.source_record_id']) }} as node_id,
+        unioned.source_system,
+        unioned.source_record_id,
+        {{ identity_system_rank('unioned.source_system') }} as system_rank,
         record_name,
         name_normalized,
         {{ identity_name_key('name_normalized') }} as name_key,
         country_code,
-        web_domain,
+        unioned.web_domain,
         prm_partner_ref,
         crm_account_ref,
         duns_number,
         tax_id,
-        scope,
+        case
+            when vendor_domains.web_domain is not null and unioned.source_system in ('lms', 'marketing', 'finance')
+                then 'internal'
+            else unioned.scope
+        end as scope,
         record_updated_at
     from unioned
+    left join vendor_domains on unioned.web_domain = vendor_domains.web_domain
 
 )
 

@@ -1,23 +1,22 @@
 {#-
-    Exact-evidence match edges between partner records, strongest first (one row per evidence and pair; the pair
-    keeps its strongest in int_partner__match_edges):
+    Exact-evidence match edges between partner records (stage 1 of matching; one row per evidence and pair, the
+    pair keeps its strongest in int_partner__match_edges):
 
     shared_external_id  both records hold the same PRM id, CRM account id, DUNS number or tax id. A record's own
                         id counts: the CRM account id stored in the PRM meets the CRM account itself. A value held by
                         more than identity_max_id_group records is a placeholder and ignored.
     web_domain          the same normalized web domain (free-mail domains were blanked in source_records), unless
-                        the domain is crowded: more than identity_max_per_system records of one system hold it
-    name_country        the same name key and country, unless crowded likewise; across systems also when one
-                        record has no country and the name is known in a single country (confidence 0.8)
+                        the domain is crowded: more than identity_max_per_system partner records of one system hold it
 
     Guards against over-merging:
-    - a DUNS / tax id, domain or name edge is dropped when the two records hold conflicting strong evidence
+    - a DUNS / tax id or domain edge is dropped when the two records hold conflicting strong evidence
       (identity_conflict: different PRM ids, CRM account ids, DUNS or tax ids);
     - two records of the same system sharing a domain must be in the same country (when both say) and have
-      similar names (identity_names_similar), so
-      two departments or a customer sharing a company's domain are not called duplicates; so must a `candidate`
-      (a marketing company of unknown partner status) and the record it meets on a domain;
-    - two `candidate`s prove nothing about each other: no edge between them.
+      similar names (identity_names_similar), so two departments sharing a company's domain are not called
+      duplicates;
+    - a `candidate` (a marketing company of unknown partner status) and the record it meets on a domain must have
+      the same name key (customers often own a partner's stem domain: "weiss.com"); two candidates prove nothing
+      about each other.
 -#}
 {%- set max_per_system = identity_setting('identity_max_per_system') -%}
 {%- set max_id_group = identity_setting('identity_max_id_group') -%}
@@ -27,6 +26,7 @@ with
 records as (
 
     select * from {{ ref('int_partner__source_records') }}
+    where scope in ('partner', 'candidate')
 
 ),
 
@@ -115,79 +115,14 @@ domain_edges as (
     where crowded_domains.web_domain is null
         and not (a.scope = 'candidate' and b.scope = 'candidate')
         and not {{ identity_conflict('a', 'b') }}
-        and (
-            (a.source_system <> b.source_system and a.scope = 'partner' and b.scope = 'partner')
-            or {{ identity_names_similar('a.name_key', 'b.name_key') }}
-        )
+        and case
+            -- a candidate must also have the very same name: a customer often shares a stem domain ("weiss.com")
+            when a.scope = 'candidate' or b.scope = 'candidate' then coalesce(a.name_key = b.name_key, false)
+            when a.source_system <> b.source_system then true
+            else {{ identity_names_similar('a.name_key', 'b.name_key') }}
+        end
         -- One company's records in two countries are two legal entities, not a duplicate.
         and (a.source_system <> b.source_system or coalesce(a.country_code = b.country_code, true))
-
-),
-
--- ------------------------------------------------------------------------------------------ name + country
-crowded_names as (
-
-    select distinct name_key, country_code
-    from records
-    where name_key is not null and country_code is not null and scope = 'partner'
-    group by name_key, country_code, source_system
-    having count(*) > {{ max_per_system }}
-
-),
-
--- A record without a country meets a same-named record of another system only when that name is known in a
--- single country.
-single_country_names as (
-
-    select name_key
-    from records
-    where name_key is not null and country_code is not null and scope = 'partner'
-    group by name_key
-    having count(distinct country_code) = 1
-
-),
-
-name_pairs as (
-
-    select
-        a.node_id as node_id_a,
-        b.node_id as node_id_b,
-        a.name_key,
-        coalesce(a.country_code, b.country_code) as country_code,
-        a.country_code is not null and b.country_code is not null as is_country_known
-    from records as a
-    inner join records as b
-        on a.name_key = b.name_key
-        and a.node_id < b.node_id
-    where a.country_code = b.country_code
-        or (a.source_system <> b.source_system and (a.country_code is null or b.country_code is null))
-
-),
-
-name_edges as (
-
-    select
-        name_pairs.node_id_a,
-        name_pairs.node_id_b,
-        'name_country' as match_rule,
-        case when name_pairs.is_country_known then 0.85 else 0.8 end as match_confidence,
-        {{ dbt.concat([
-            "'name='", 'name_pairs.name_key',
-            "case when name_pairs.is_country_known then ' country=' else ' country=(one side unknown) ' end",
-            "coalesce(name_pairs.country_code, '')",
-        ]) }} as evidence
-    from name_pairs
-    inner join records as a on name_pairs.node_id_a = a.node_id
-    inner join records as b on name_pairs.node_id_b = b.node_id
-    left join crowded_names
-        on name_pairs.name_key = crowded_names.name_key
-        and name_pairs.country_code = crowded_names.country_code
-    left join single_country_names
-        on name_pairs.name_key = single_country_names.name_key
-    where crowded_names.name_key is null
-        and (name_pairs.is_country_known or single_country_names.name_key is not null)
-        and not (a.scope = 'candidate' and b.scope = 'candidate')
-        and not {{ identity_conflict('a', 'b') }}
 
 ),
 
@@ -196,8 +131,6 @@ final as (
     select * from id_edges
     union all
     select * from domain_edges
-    union all
-    select * from name_edges
 
 )
 

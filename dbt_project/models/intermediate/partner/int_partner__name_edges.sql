@@ -1,0 +1,277 @@
+{#-
+    Name match edges (stage 2 of matching), for what exact evidence (int_partner__exact_edges) left apart:
+
+    name_country  the same name key and country; across systems also when one record has no country and the name
+                  is known in a single country (confidence 0.8). Not when the name is crowded (more than
+                  identity_max_per_system partner records of one system hold it in that country).
+    fuzzy_name    across systems, similar names: name_similarity of the name keys >= identity_fuzzy_threshold, or one
+                  name is the other's leading words ("brightwave" / "brightwave systems"), compared within the same
+                  country (or no country) and the same first four letters of the name key (the blocking key, which
+                  keeps this near-linear); the pair must be each side's unique best candidate in the other's system.
+                  Also the same name key in two countries when no system holds that name twice (a finance entity
+                  booked in a neighbouring country; confidence 0.75), if the name has several words.
+                  Never within one system: duplicates need exact evidence or the very same name.
+
+    Guards against over-merging:
+    - a name edge may only join two exact-evidence clusters (int_partner__exact_components) that hold no system in
+      common, or, for two records of one system, only that system: names fill in the systems a partner's cluster
+      lacks, and never merge two clusters that each have, say, a CRM account (two companies of one name);
+    - no edge between records with conflicting strong evidence (identity_conflict), or with two different web
+      domains (identity_domain_conflict); no edge between two `candidate`s, and candidates take no fuzzy edges.
+-#}
+{%- set max_per_system = identity_setting('identity_max_per_system') -%}
+{%- set fuzzy_threshold = identity_setting('identity_fuzzy_threshold') -%}
+
+with
+
+records as (
+
+    select
+        records.*,
+        components.component_id,
+        substring(records.name_key, 1, 4) as blocking_key
+    from {{ ref('int_partner__source_records') }} as records
+    inner join {{ ref('int_partner__exact_components') }} as components
+        on records.node_id = components.node_id
+    where records.scope in ('partner', 'candidate')
+        and records.name_key is not null
+
+),
+
+component_systems as (
+
+    select distinct component_id, source_system
+    from records
+
+),
+
+-- ------------------------------------------------------------------------------------------ name statistics
+crowded_names as (
+
+    select distinct name_key, country_code
+    from records
+    where country_code is not null and scope = 'partner'
+    group by name_key, country_code, source_system
+    having count(*) > {{ max_per_system }}
+
+),
+
+name_countries as (
+
+    select
+        name_key,
+        count(distinct country_code) as country_count
+    from records
+    where scope = 'partner'
+    group by name_key
+
+),
+
+-- Names no system holds twice.
+unique_names as (
+
+    select name_key
+    from (
+        select name_key, source_system, count(*) as record_count
+        from records
+        where scope = 'partner'
+        group by name_key, source_system
+    ) as per_system
+    group by name_key
+    having max(record_count) = 1
+
+),
+
+-- ------------------------------------------------------------------------------------------ candidate pairs
+exact_name_pairs as (
+
+    select
+        a.node_id as node_id_a,
+        b.node_id as node_id_b,
+        case
+            when a.country_code = b.country_code then 'name_country'
+            when a.country_code is null or b.country_code is null then 'name_country'
+            else 'fuzzy_name'
+        end as match_rule,
+        case
+            when a.country_code = b.country_code then 0.85
+            when a.country_code is null or b.country_code is null then 0.8
+            else 0.75
+        end as match_confidence,
+        {{ dbt.concat([
+            "'name='", 'a.name_key', "' countries='",
+            "coalesce(a.country_code, '?')", "'|'", "coalesce(b.country_code, '?')",
+        ]) }} as evidence
+    from records as a
+    inner join records as b
+        on a.name_key = b.name_key
+        and a.node_id < b.node_id
+    left join crowded_names
+        on a.name_key = crowded_names.name_key
+        and coalesce(a.country_code, b.country_code) = crowded_names.country_code
+    left join name_countries
+        on a.name_key = name_countries.name_key
+    left join unique_names
+        on a.name_key = unique_names.name_key
+    where crowded_names.name_key is null
+        and not (a.scope = 'candidate' and b.scope = 'candidate')
+        and (
+            a.country_code = b.country_code
+            -- one country unknown: the name must be known in a single country
+            or (a.source_system <> b.source_system
+                and (a.country_code is null or b.country_code is null)
+                and coalesce(name_countries.country_count, 0) <= 1)
+            -- two countries: a name of several words, unique in every system, and no candidate takes part
+            or (a.source_system <> b.source_system
+                and unique_names.name_key is not null
+                and a.name_key like '% %'
+                and a.scope = 'partner' and b.scope = 'partner')
+        )
+
+),
+
+-- Similar names: same blocking key and country; a record without a country meets all of its blocking key.
+blocked_pairs as (
+
+    select a.node_id as node_id_a, b.node_id as node_id_b
+    from records as a
+    inner join records as b
+        on a.country_code = b.country_code
+        and a.blocking_key = b.blocking_key
+        and a.node_id < b.node_id
+    where a.scope = 'partner' and b.scope = 'partner'
+        and a.name_key <> b.name_key
+    union
+    select
+        case when a.node_id < b.node_id then a.node_id else b.node_id end,
+        case when a.node_id < b.node_id then b.node_id else a.node_id end
+    from records as a
+    inner join records as b
+        on a.blocking_key = b.blocking_key
+        and a.node_id <> b.node_id
+    where a.country_code is null
+        and a.scope = 'partner' and b.scope = 'partner'
+        and a.name_key <> b.name_key
+
+),
+
+similar_scored as (
+
+    select
+        blocked_pairs.node_id_a,
+        blocked_pairs.node_id_b,
+        a.source_system as source_system_a,
+        b.source_system as source_system_b,
+        greatest(
+            {{ name_similarity('a.name_key', 'b.name_key') }},
+            case when {{ names_compatible('a.name_key', 'b.name_key') }} then {{ fuzzy_threshold }} else 0 end
+        ) as similarity,
+        {{ dbt.concat(["'names='", 'a.name_key', "'|'", 'b.name_key']) }} as evidence
+    from blocked_pairs
+    inner join records as a on blocked_pairs.node_id_a = a.node_id
+    inner join records as b on blocked_pairs.node_id_b = b.node_id
+
+),
+
+-- ------------------------------------------------------------------------------------------ guards
+all_pairs as (
+
+    select node_id_a, node_id_b, match_rule, match_confidence, evidence, 1.0 as similarity, false as needs_unique_best
+    from exact_name_pairs
+    union all
+    select
+        node_id_a, node_id_b, 'fuzzy_name', round(0.8 * similarity, 3), evidence, similarity, true
+    from similar_scored
+    where similarity >= {{ fuzzy_threshold }}
+        and source_system_a <> source_system_b
+
+),
+
+cluster_overlap as (
+
+    select
+        all_pairs.node_id_a,
+        all_pairs.node_id_b,
+        count(systems_b.source_system) as shared_systems,
+        count(case when systems_a.source_system = a.source_system and a.source_system = b.source_system then 1 end)
+            as shared_own_system
+    from all_pairs
+    inner join records as a on all_pairs.node_id_a = a.node_id
+    inner join records as b on all_pairs.node_id_b = b.node_id
+    inner join component_systems as systems_a on a.component_id = systems_a.component_id
+    left join component_systems as systems_b
+        on b.component_id = systems_b.component_id
+        and systems_a.source_system = systems_b.source_system
+    where a.component_id <> b.component_id
+    group by all_pairs.node_id_a, all_pairs.node_id_b
+
+),
+
+guarded as (
+
+    select
+        all_pairs.*,
+        a.source_system as source_system_a,
+        b.source_system as source_system_b
+    from all_pairs
+    inner join records as a on all_pairs.node_id_a = a.node_id
+    inner join records as b on all_pairs.node_id_b = b.node_id
+    inner join cluster_overlap
+        on all_pairs.node_id_a = cluster_overlap.node_id_a
+        and all_pairs.node_id_b = cluster_overlap.node_id_b
+    where (cluster_overlap.shared_systems = 0 or (cluster_overlap.shared_systems = 1 and cluster_overlap.shared_own_system = 1))
+        and not {{ identity_conflict('a', 'b') }}
+        and not {{ identity_domain_conflict('a', 'b') }}
+
+),
+
+-- Similar-name pairs must be each side's unique best candidate in the other's system (exact names count too).
+directed as (
+
+    select node_id_a as node_id, source_system_b as other_system, node_id_b as other_id, similarity from guarded
+    union all
+    select node_id_b, source_system_a, node_id_a, similarity from guarded
+
+),
+
+ranked as (
+
+    select
+        node_id,
+        other_id,
+        similarity,
+        count(*) over (partition by node_id, other_system, similarity) as tied,
+        max(similarity) over (partition by node_id, other_system) as best_similarity
+    from directed
+
+),
+
+unique_best as (
+
+    select node_id, other_id
+    from ranked
+    where similarity = best_similarity and tied = 1
+
+),
+
+final as (
+
+    select
+        guarded.node_id_a,
+        guarded.node_id_b,
+        guarded.match_rule,
+        guarded.match_confidence,
+        guarded.evidence
+    from guarded
+    left join unique_best as best_a
+        on guarded.node_id_a = best_a.node_id
+        and guarded.node_id_b = best_a.other_id
+    left join unique_best as best_b
+        on guarded.node_id_b = best_b.node_id
+        and guarded.node_id_a = best_b.other_id
+    where not guarded.needs_unique_best
+        or (best_a.node_id is not null and best_b.node_id is not null)
+
+)
+
+select * from final
