@@ -14,9 +14,10 @@
     - two records of the same system sharing a domain must be in the same country (when both say) and have
       similar names (identity_names_similar), so two departments sharing a company's domain are not called
       duplicates;
-    - a `candidate` (a marketing company of unknown partner status) and the record it meets on a domain must have
-      the same name key (customers often own a partner's stem domain: "weiss.com"); two candidates prove nothing
-      about each other.
+    - a `candidate` (a marketing company or finance entity of unknown partner status) must have the same name key
+      as the partner record it meets on a domain, or its leading words ("sharma" / "sharma partners"): customers
+      often own a partner's stem domain ("weiss.com") and add words ("weiss hospital"); two candidates prove
+      nothing about each other.
 -#}
 {%- set max_per_system = identity_setting('identity_max_per_system') -%}
 {%- set max_id_group = identity_setting('identity_max_id_group') -%}
@@ -116,8 +117,12 @@ domain_edges as (
         and not (a.scope = 'candidate' and b.scope = 'candidate')
         and not {{ identity_conflict('a', 'b') }}
         and case
-            -- a candidate must also have the very same name: a customer often shares a stem domain ("weiss.com")
-            when a.scope = 'candidate' or b.scope = 'candidate' then coalesce(a.name_key = b.name_key, false)
+            -- A candidate must have the same name or the other's leading words ("sharma" / "sharma partners"):
+            -- a customer often owns a partner's stem domain, and then adds words ("weiss hospital" / "weiss").
+            when a.scope = 'candidate' and b.scope = 'partner'
+                then coalesce({{ names_compatible('a.name_key', 'b.name_key') }} and length(a.name_key) <= length(b.name_key), false)
+            when b.scope = 'candidate' and a.scope = 'partner'
+                then coalesce({{ names_compatible('a.name_key', 'b.name_key') }} and length(b.name_key) <= length(a.name_key), false)
             when a.source_system <> b.source_system then true
             else {{ identity_names_similar('a.name_key', 'b.name_key') }}
         end
