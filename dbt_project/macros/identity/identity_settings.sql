@@ -66,3 +66,24 @@
         or {{ name_similarity(left, right) }} >= {{ identity_setting('identity_fuzzy_threshold') }}
     )
 {%- endmacro %}
+
+
+{#-
+    A timestamp with time zone as the UTC wall-clock `timestamp` the marts publish (a plain cast would use the
+    session's time zone). duckdb: timezone('UTC', ts); spark: to_utc_timestamp(ts, session time zone).
+-#}
+{% macro identity_utc_timestamp(expression) -%}
+    {{ return(adapter.dispatch('identity_utc_timestamp', 'partner_warehouse')(expression)) }}
+{%- endmacro %}
+
+{% macro default__identity_utc_timestamp(expression) -%}
+    cast({{ expression }} as timestamp)
+{%- endmacro %}
+
+{% macro duckdb__identity_utc_timestamp(expression) -%}
+    timezone('UTC', {{ expression }})
+{%- endmacro %}
+
+{% macro spark__identity_utc_timestamp(expression) -%}
+    to_utc_timestamp({{ expression }}, current_timezone())
+{%- endmacro %}

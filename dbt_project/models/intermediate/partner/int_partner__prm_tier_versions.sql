@@ -1,0 +1,79 @@
+{#-
+    Every tier a PRM partner profile has had: the distinct versions of the append-only raw table raw_prm.partner
+    (each delivered version keeps its updated_at and tier), normalized as staging normalizes them, with consecutive
+    versions of the same tier collapsed into one period. This rebuilds the tier history from raw data on every
+    run, so a fresh rebuild gives the same history (a dbt snapshot would only know the runs it saw).
+
+    One row per PRM partner and tier period: valid_from = updated_at of the first version with that tier,
+    valid_to = valid_from of the next period (null for the current one).
+-#}
+with
+
+source as (
+
+    select
+        {{ normalize_reference('partner_id') }} as prm_partner_id,
+        {{ canonical_code('tier', contract_allowed_values('prm', 'partner', 'tier')) }} as tier,
+        updated_at,
+        _loaded_at,
+        _source_file,
+        _source_line
+    from {{ source('prm', 'partner') }}
+    where partner_id is not null and updated_at is not null
+
+),
+
+-- One version per record and updated_at: a re-delivery, or a correction without a new updated_at, keeps the
+-- latest load (as staging's latest_version does).
+versions as (
+
+    select prm_partner_id, tier, updated_at
+    from (
+        select
+            source.*,
+            row_number() over (
+                partition by prm_partner_id, updated_at
+                order by _loaded_at desc, _source_file desc, _source_line desc
+            ) as version_rank
+        from source
+    ) as ranked
+    where version_rank = 1
+
+),
+
+changes as (
+
+    select
+        prm_partner_id,
+        tier,
+        updated_at,
+        row_number() over (partition by prm_partner_id order by updated_at) as version_number,
+        lag(tier) over (partition by prm_partner_id order by updated_at) as previous_tier
+    from versions
+
+),
+
+periods as (
+
+    select
+        prm_partner_id,
+        tier,
+        updated_at as valid_from
+    from changes
+    where version_number = 1
+        or coalesce(tier, '(none)') <> coalesce(previous_tier, '(none)')
+
+),
+
+final as (
+
+    select
+        prm_partner_id,
+        tier,
+        valid_from,
+        lead(valid_from) over (partition by prm_partner_id order by valid_from) as valid_to
+    from periods
+
+)
+
+select * from final
