@@ -12,14 +12,17 @@ with
 source as (
 
     select
-        {{ normalize_reference('partner_id') }} as prm_partner_id,
-        {{ canonical_code('tier', contract_allowed_values('prm', 'partner', 'tier')) }} as tier,
-        updated_at,
-        _loaded_at,
-        _source_file,
-        _source_line
-    from {{ source('prm', 'partner') }}
-    where partner_id is not null and updated_at is not null
+        {{ normalize_reference('partner.partner_id') }} as prm_partner_id,
+        -- the tier in its canonical spelling (the tiers are the partner_tier_rules seed), as staging spells it
+        coalesce(tier_rules.tier, {{ clean_text('partner.tier') }}) as tier,
+        partner.updated_at,
+        partner._loaded_at,
+        partner._source_file,
+        partner._source_line
+    from {{ source('prm', 'partner') }} as partner
+    left join {{ ref('partner_tier_rules') }} as tier_rules
+        on {{ lookup_key('partner.tier') }} = lower(tier_rules.tier)
+    where partner.partner_id is not null and partner.updated_at is not null
 
 ),
 
