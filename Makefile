@@ -9,7 +9,7 @@ DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 PARTNERS ?= 2000
 export DAGSTER_HOME
 
-.PHONY: help run test dev manifest bench sample lint summary status clean
+.PHONY: help run test dev manifest bench sample lint summary status backfill clean
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -38,6 +38,9 @@ bench: $(STAMP)  ## benchmark generate / load+validate / dbt at PARTNERS partner
 
 sample: $(STAMP)  ## write sample extracts into the landing zone (PARTNERS, default 2000)
 	$(PY) -m connectors.sample --partners $(PARTNERS) --out $${PW_LANDING_DIR:-data/landing}
+
+backfill: $(STAMP)  ## rebuild FROM..TO (YYYY-MM-DD) from the landing archive, day by day
+	$(PY) -m orchestration.cli backfill --from $(FROM) --to $(TO)
 
 status: $(STAMP)  ## the last runs (files, rows, quarantined, dbt results, published?) and what failed
 	$(PY) -m orchestration.cli status

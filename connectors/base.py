@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pandera.pandas as pa
@@ -65,8 +67,9 @@ class SourceSystem:
     def entity_dir(self, landing_dir: Path, entity: str) -> Path:
         return landing_dir / self.name / entity
 
-    def extract_files(self, landing_dir: Path, entity: str) -> list[Path]:
-        """Extract files of one entity, in name order (file names carry the extract date)."""
+    def extract_files(self, landing_dir: Path, entity: str, until: str | None = None) -> list[Path]:
+        """Extract files of one entity, in name order (file names carry the extract date); with `until`
+        (YYYY-MM-DD), only the files of that day or earlier (backfills replay the archive day by day)."""
         folder = self.entity_dir(landing_dir, entity)
         if not folder.is_dir():
             return []
@@ -77,4 +80,15 @@ class SourceSystem:
             if path.is_file()
             and path.suffix.lower() in suffixes
             and not any(part.startswith((".", "_")) for part in path.relative_to(folder).parts)
+            and (until is None or extract_date(path) <= date.fromisoformat(until))
         )
+
+
+def extract_date(path: Path) -> date:
+    """The day an extract describes: the first YYYYMMDD in its name, else the file's modification day."""
+    for digits in re.findall(r"(?<!\d)(\d{8})(?!\d)", path.name):
+        try:
+            return datetime.strptime(digits, "%Y%m%d").date()
+        except ValueError:
+            continue
+    return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).date()

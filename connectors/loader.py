@@ -90,7 +90,7 @@ class EntityLoader:
         self.con.execute("SET TimeZone = 'UTC'")
         self.con.execute("BEGIN TRANSACTION")
         try:
-            for path in self.source.extract_files(self.settings.landing_dir, self.entity):
+            for path in self.source.extract_files(self.settings.landing_dir, self.entity, self.settings.files_until):
                 file_report = self._load_file(path)
                 if file_report is None:
                     report.skipped_files += 1
@@ -353,10 +353,10 @@ def load_entity(source: SourceSystem, entity: str, settings: Settings, con: duck
 def load_all(settings: Settings, systems: list[str] | None = None, progress=None) -> list[EntityReport]:
     """Load every entity of the given systems (all by default), one after the other, in one process."""
     from connectors.registry import SOURCES
-    from connectors.warehouse import connect
+    from connectors.warehouse import connect, writer_lock
 
     reports = []
-    with connect(settings) as con:
+    with writer_lock(settings), connect(settings) as con:
         for source in SOURCES.values():
             if systems and source.name not in systems:
                 continue

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import duckdb
 import pandera.pandas as pa
@@ -63,6 +68,39 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     for schema in CONTRACTS.values():
         for statement in raw_table_ddl(schema):
             con.execute(statement)
+
+
+@contextmanager
+def writer_lock(settings: Settings | None = None, timeout_seconds: float | None = None) -> Iterator[None]:
+    """Hold the warehouse's single-writer lock (an flock on `<working file>.lock`) for one writing step.
+
+    DuckDB allows one writing process. Steps of one run are sequential (in-process executor); this lock also
+    keeps separate processes (a sensor run, a manual materialization, `python -m connectors`) from writing at
+    the same time. The operating system releases it when a process dies, so a killed run never leaves a
+    stale lock behind (unlike a slot in a scheduler's database).
+    """
+    settings = settings or Settings.from_env()
+    timeout = float(os.environ.get("PW_LOCK_TIMEOUT_SECONDS", "3600")) if timeout_seconds is None else timeout_seconds
+    path = Path(f"{settings.warehouse_path}.lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as handle:
+        deadline = time.monotonic() + timeout
+        waiting_said = False
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"another process has held {path} for more than {timeout:.0f}s") from None
+                if not waiting_said:
+                    print(f"waiting for another build to release {path} ...", file=sys.stderr, flush=True)
+                    waiting_said = True
+                time.sleep(0.5)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @contextmanager

@@ -3,6 +3,8 @@
     python -m orchestration.cli run            # sample extracts if the landing zone is empty, then build
     python -m orchestration.cli run --no-sample
     python -m orchestration.cli summary        # what the warehouse holds now
+    python -m orchestration.cli status         # the last runs and what failed
+    python -m orchestration.cli backfill --from 2026-11-01 --to 2026-11-24
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import os
 import subprocess
 import sys
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 from connectors.settings import PROJECT_ROOT, Settings
@@ -19,8 +22,6 @@ from connectors.settings import PROJECT_ROOT, Settings
 DAGSTER_YAML = """\
 # Written by partner-warehouse. One writer at a time: DuckDB allows a single writing process.
 concurrency:
-  pools:
-    default_limit: 1
   runs:
     tag_concurrency_limits:
       - key: "partner_warehouse/writer"
@@ -60,28 +61,63 @@ def write_sample(settings: Settings, partners: int, seed: int) -> None:
     generate(settings.landing_dir, partners=partners, seed=seed)
 
 
-def run(args: argparse.Namespace) -> int:
-    settings = Settings.from_env()
-    if args.sample and landing_is_empty(settings):
-        write_sample(settings, args.partners, args.seed)
+def execute_build(settings: Settings, log_level: str):
+    """Parse dbt, then run the build_warehouse job in this process, recorded in DAGSTER_HOME."""
     ensure_dagster_home()
-    print("Parsing the dbt project...")
+    print("Parsing the dbt project...", file=sys.stderr)
     parse_dbt_project(settings)
     from dagster import DagsterInstance
 
     from orchestration.definitions import defs
 
-    started = time.perf_counter()
     job = defs.resolve_job_def("build_warehouse")
-    print(f"Materializing every asset of job '{job.name}' into {settings.warehouse_path} ...")
+    print(f"Materializing every asset of job '{job.name}' into {settings.warehouse_path} ...", file=sys.stderr)
     with DagsterInstance.get() as instance:
-        result = job.execute_in_process(
+        return job.execute_in_process(
             instance=instance,
             raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": args.log_level}}}},
+            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         )
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    if args.sample and landing_is_empty(settings):
+        write_sample(settings, args.partners, args.seed)
+    started = time.perf_counter()
+    result = execute_build(settings, args.log_level)
     print_run_summary(result, settings, time.perf_counter() - started)
     return 0 if result.success else 1
+
+
+def backfill(args: argparse.Namespace) -> int:
+    """Rebuild a past date range from the landing archive, one day at a time, into a fresh working file.
+
+    Day D sees only the files dated D or earlier (PW_FILES_UNTIL) and computes time-based metrics as of D
+    (PW_AS_OF_DATE), so history tables get one snapshot per day. Only the last day is published. If a day
+    fails, the previous working warehouse is put back and the published one was never touched."""
+    settings = Settings.from_env()
+    days = [args.start + timedelta(days=n) for n in range((args.end - args.start).days + 1)]
+    if not days:
+        raise SystemExit("--to must not be before --from")
+    working = settings.warehouse_path
+    saved = working.with_name(working.name + ".before-backfill")
+    if working.exists():
+        os.replace(working, saved)
+    for number, day in enumerate(days, start=1):
+        os.environ.update({"PW_AS_OF_DATE": day.isoformat(), "PW_FILES_UNTIL": day.isoformat(),
+                           "PW_PUBLISH": "1" if day == days[-1] else "0"})
+        print(f"[backfill] day {number}/{len(days)}: {day} ...", file=sys.stderr, flush=True)
+        result = execute_build(Settings.from_env(), args.log_level)
+        if not result.success:
+            print(f"[backfill] {day} failed; the working warehouse is restored and nothing was published.")
+            working.unlink(missing_ok=True)
+            if saved.exists():
+                os.replace(saved, working)
+            return 1
+    saved.unlink(missing_ok=True)
+    print(f"[backfill] rebuilt {len(days)} day(s), {days[0]} to {days[-1]}; published as of {days[-1]}.")
+    return 0
 
 
 def print_run_summary(result, settings: Settings, seconds: float) -> None:
@@ -123,6 +159,12 @@ def build_parser() -> argparse.ArgumentParser:
     run_parser.set_defaults(func=run)
     summary_parser = commands.add_parser("summary", help="print what the warehouse holds")
     summary_parser.set_defaults(func=summary)
+    backfill_parser = commands.add_parser(
+        "backfill", help="rebuild a past date range from the landing archive, day by day (fresh working file)")
+    backfill_parser.add_argument("--from", dest="start", type=date.fromisoformat, required=True, help="first day, YYYY-MM-DD")
+    backfill_parser.add_argument("--to", dest="end", type=date.fromisoformat, required=True, help="last day, YYYY-MM-DD")
+    backfill_parser.add_argument("--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    backfill_parser.set_defaults(func=backfill)
     status_parser = commands.add_parser("status", help="the last runs and what failed")
     status_parser.add_argument("--runs", type=int, default=5, help="how many runs to show (default 5)")
     status_parser.set_defaults(func=status)

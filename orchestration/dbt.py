@@ -11,8 +11,8 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from connectors.settings import Settings
+from connectors.warehouse import connect, writer_lock
 from orchestration.dbt_env import DBT_PROJECT_DIR, dbt_command, dbt_environment
-from connectors.warehouse import connect
 from orchestration.ingest import raw_asset_key
 from orchestration.run_log import record_model_runs
 
@@ -51,14 +51,14 @@ def manifest_path() -> Path:
     manifest=manifest_path(),
     dagster_dbt_translator=PartnerWarehouseTranslator(),
     project=dbt_project,
-    pool="warehouse_writer",
 )
 def partner_warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     settings = Settings.from_env()
     os.environ.update(dbt_environment(settings))
-    invocation = dbt.cli(["build"], context=context, raise_on_error=False)
-    yield from invocation.stream()
-    _record_results(settings, context.run_id, invocation)
+    with writer_lock(settings):
+        invocation = dbt.cli(["build"], context=context, raise_on_error=False)
+        yield from invocation.stream()
+        _record_results(settings, context.run_id, invocation)
     if not invocation.is_successful():
         raise dg.Failure(
             description="dbt build failed: see the failed models and tests in ops.model_runs and the dbt log above.",

@@ -15,7 +15,7 @@ from connectors.base import SourceSystem
 from connectors.loader import EntityReport, load_entity
 from connectors.registry import SOURCES
 from connectors.settings import Settings
-from connectors.warehouse import connect
+from connectors.warehouse import connect, writer_lock
 from orchestration.run_log import record_load_run
 
 ROWS_ACCOUNTED = "rows_accounted"
@@ -85,12 +85,11 @@ def build_raw_asset(source: SourceSystem, entity: str) -> dg.AssetsDefinition:
             dg.AssetCheckSpec(NO_QUARANTINE, asset=key,
                               description="No row of the new files broke the data contract."),
         ],
-        pool="warehouse_writer",
     )
     def _raw_entity(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         settings = Settings.from_env()
         started = time.perf_counter()
-        with connect(settings) as con:
+        with writer_lock(settings), connect(settings) as con:
             try:
                 report = load_entity(source, entity, settings, con)
             except Exception as error:

@@ -4,7 +4,10 @@ DuckDB allows a single writer, so nothing that writes the warehouse may run in p
 - within a run, the in-process executor runs one step at a time;
 - across runs, the job carries the `partner_warehouse/writer` tag, which dagster.yaml's run queue limits to
   one run at a time (a sensor run and the nightly run queue behind each other);
-- assets materialized by hand from the UI share the `warehouse_writer` pool, limited to 1 in dagster.yaml.
+- every writing step also holds the warehouse's writer lock (an flock, `connectors.warehouse.writer_lock`),
+  which covers assets materialized by hand from the UI and loads run outside Dagster. A killed process
+  releases it, so a killed run never blocks the next one. (Dagster concurrency pools were tried first: a run
+  killed with SIGKILL kept its pool slot and the next run waited forever.)
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ import os
 import shutil
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -53,7 +53,7 @@ def _mart_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
 def _record_publication(settings: Settings, build_id: str) -> dict[str, int]:
     """Write, inside the build itself, which build this is and how many rows each mart has: a reader can
     check that what it sees is one consistent build."""
-    published_at = datetime.now(timezone.utc)
+    published_at = datetime.now(UTC)
     with connect(settings) as con:
         con.execute("CREATE SCHEMA IF NOT EXISTS ops")
         con.execute(PUBLICATIONS_DDL)

@@ -1,8 +1,11 @@
 """The `published/warehouse` asset: the last step of a build, after every model and blocking check."""
 
+import os
+
 import dagster as dg
 
 from connectors.settings import Settings
+from connectors.warehouse import writer_lock
 from orchestration.dbt import partner_warehouse_dbt_assets
 from orchestration.publish import publish
 
@@ -16,10 +19,14 @@ PUBLISHED_KEY = dg.AssetKey(["published", "warehouse"])
     kinds={"duckdb", "parquet"},
     description="The warehouse readers and BI tools open: an atomic copy of the working warehouse, replaced only "
     "when a whole build has passed, plus the marts as Parquet (one folder per mart).",
-    pool="warehouse_writer",
 )
 def published_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    report = publish(Settings.from_env(), context.run_id)
+    if os.environ.get("PW_PUBLISH", "1") == "0":  # intermediate days of a backfill
+        context.log.info("PW_PUBLISH=0: build checked, not published")
+        return dg.MaterializeResult(metadata={"published": False})
+    settings = Settings.from_env()
+    with writer_lock(settings):
+        report = publish(settings, context.run_id)
     context.log.info(f"published {report.published} ({report.bytes / 1e6:.1f} MB) in {report.seconds:.2f}s")
     return dg.MaterializeResult(
         metadata={
@@ -28,5 +35,6 @@ def published_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResu
             "megabytes": round(report.bytes / 1e6, 2),
             "seconds": round(report.seconds, 2),
             "mart_rows": dg.MetadataValue.json(report.tables),
+            "published": True,
         }
     )

@@ -6,7 +6,7 @@ their transaction, dbt results once dbt has closed the file), so a failed run is
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import duckdb
 
@@ -40,14 +40,14 @@ def record_load_run(
     ]
     con.execute(
         "INSERT INTO ops.load_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [run_id, system, entity, "failed" if error else "success", *totals, seconds, error, datetime.now(timezone.utc)],
+        [run_id, system, entity, "failed" if error else "success", *totals, seconds, error, datetime.now(UTC)],
     )
 
 
 def record_model_runs(con: duckdb.DuckDBPyConnection, run_id: str, run_results: dict) -> int:
     """Rows from dbt's run_results.json artifact: every model, seed, snapshot and test of the invocation."""
     ensure_run_log(con)
-    finished_at = datetime.now(timezone.utc)
+    finished_at = datetime.now(UTC)
     rows = []
     for result in run_results.get("results", []):
         unique_id = result["unique_id"]
