@@ -61,7 +61,7 @@ class Settings:
             duckdb_temp_dir=_path("PW_DUCKDB_TEMP_DIR", "data/tmp"),
             max_failure_rate=float(os.environ.get("PW_MAX_FAILURE_RATE", "0.2")),
             batch_rows=int(os.environ.get("PW_BATCH_ROWS", "50000")),
-            published_path=_path("PW_PUBLISHED_PATH", "data/published/partner_warehouse.duckdb"),
+            published_path=_path("PW_PUBLISHED_PATH", "") if os.environ.get("PW_PUBLISHED_PATH") else None,
             files_until=os.environ.get("PW_FILES_UNTIL") or None,
         )
 

@@ -12,6 +12,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from connectors.settings import Settings
 from connectors.warehouse import connect, writer_lock
+from data_contracts import CONTRACTS
 from orchestration.dbt_env import DBT_PROJECT_DIR, dbt_command, dbt_environment
 from orchestration.ingest import raw_asset_key
 from orchestration.run_log import record_model_runs
@@ -25,7 +26,9 @@ class PartnerWarehouseTranslator(DagsterDbtTranslator):
         spec = super().get_asset_spec(manifest, unique_id, project)
         props = self.get_resource_props(manifest, unique_id)
         if props["resource_type"] == "source":
-            return spec.replace_attributes(key=raw_asset_key(props["source_name"], props["name"]))
+            if (props["source_name"], props["name"]) in CONTRACTS:
+                return spec.replace_attributes(key=raw_asset_key(props["source_name"], props["name"]))
+            return spec.replace_attributes(key=dg.AssetKey([props["source_name"], props["name"]]), group_name="ops")
         return spec.replace_attributes(group_name=_layer(props))
 
 

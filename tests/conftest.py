@@ -69,6 +69,7 @@ def pipeline(tmp_path_factory, sample_landing):
     patch = pytest.MonkeyPatch()
     patch.setenv("PW_LANDING_DIR", str(root / "landing"))
     patch.setenv("PW_WAREHOUSE_PATH", str(root / "warehouse" / "pw.duckdb"))
+    patch.setenv("PW_PUBLISHED_PATH", str(root / "published" / "pw.duckdb"))
     patch.setenv("PW_DUCKDB_TEMP_DIR", str(root / "tmp"))
     patch.setenv("PW_DUCKDB_MEMORY_LIMIT", "1GB")
     patch.setenv("PW_AS_OF_DATE", AS_OF.isoformat())  # time-based metrics see the sample's own date

@@ -117,10 +117,11 @@ def test_first_build_publishes_the_warehouse_and_parquet(ops):
     parquet = settings.parquet_dir
     assert parquet.is_symlink()
     assert sorted(p.name for p in parquet.iterdir()) == sorted(marts)
-    for mart in marts:
-        rows = duckdb.sql(f"SELECT count(*) FROM read_parquet('{parquet / mart}/*.parquet')").fetchone()[0]
-        with duckdb.connect(str(settings.published), read_only=True) as con:
-            assert rows == con.execute(f"SELECT count(*) FROM marts.{mart}").fetchone()[0]
+    assert marts
+    with duckdb.connect(str(settings.published), read_only=True) as con:
+        for mart in marts:
+            exported = con.execute(f"SELECT count(*) FROM read_parquet('{parquet / mart}/*.parquet')").fetchone()[0]
+            assert exported == con.execute(f"SELECT count(*) FROM marts.{mart}").fetchone()[0]
 
 
 def test_running_the_same_night_twice_gives_the_same_warehouse(ops):
