@@ -93,6 +93,8 @@ def warehouse(pipeline):
     import duckdb
 
     _, settings = pipeline
-    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    # The same configuration as connectors.warehouse.connect(): DuckDB refuses a second connection to one file
+    # with another configuration, and tests open both.
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True, config=settings.duckdb_config())
     yield con
     con.close()

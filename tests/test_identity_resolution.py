@@ -18,8 +18,6 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-import pytest
-
 MIN_PRECISION = 0.95
 MIN_RECALL = 0.90
 
