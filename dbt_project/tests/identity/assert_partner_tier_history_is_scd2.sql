@@ -18,7 +18,10 @@ history as (
 
 current_counts as (
 
-    select partner_id, 'current periods: ' || cast(sum(case when is_current then 1 else 0 end) as {{ dbt.type_string() }}) as problem
+    select
+        partner_id,
+        {{ dbt.concat(["'current periods: '", dbt.cast('sum(case when is_current then 1 else 0 end)', api.Column.translate_type('string'))]) }}
+            as problem
     from history
     group by partner_id
     having sum(case when is_current then 1 else 0 end) <> 1

@@ -123,14 +123,24 @@ anchored as (
 
 ),
 
+-- (count(distinct) is not a window function everywhere: Spark has none)
+component_systems as (
+
+    select component_id, count(distinct source_system) as partner_system_count
+    from kept
+    group by component_id
+
+),
+
 sized as (
 
     select
         anchored.*,
-        count(*) over (partition by component_id) as partner_record_count,
-        count(*) over (partition by component_id, source_system) as system_record_count,
-        count(distinct source_system) over (partition by component_id) as partner_system_count
+        count(*) over (partition by anchored.component_id) as partner_record_count,
+        count(*) over (partition by anchored.component_id, anchored.source_system) as system_record_count,
+        component_systems.partner_system_count
     from anchored
+    inner join component_systems on anchored.component_id = component_systems.component_id
 
 ),
 
