@@ -86,9 +86,10 @@ def report(figures: dict) -> str:
             f" | pairs {figures['pairs']}")
 
 
-def test_identity_resolution_precision_and_recall(warehouse, ground_truth):
+def test_identity_resolution_precision_and_recall(warehouse, ground_truth, capsys):
     figures = score(warehouse, ground_truth)
-    print("\n" + report(figures))
+    with capsys.disabled():  # shown in every run's output, not only on failure
+        print("\n" + report(figures))
     assert figures["match_precision"] >= MIN_PRECISION, figures["false"]
     assert figures["match_recall"] >= MIN_RECALL, figures["misses"]
     assert figures["duplicate_precision"] >= MIN_PRECISION, figures["duplicate_false"]
