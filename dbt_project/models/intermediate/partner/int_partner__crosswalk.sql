@@ -32,13 +32,14 @@ clustered as (
 
 ),
 
--- A `candidate` record (a marketing company whose is_partner is blank) is a partner only when it matched a
--- partner record of another system.
+-- A `candidate` record (a marketing company whose is_partner is blank, a finance entity not typed partner) is a
+-- partner only when it matched a partner record of another system that flags its partners: not the LMS, which
+-- holds customers' training orgs as well.
 partner_systems as (
 
     select distinct component_id, source_system
     from clustered
-    where scope = 'partner'
+    where scope = 'partner' and source_system <> 'lms'
 
 ),
 

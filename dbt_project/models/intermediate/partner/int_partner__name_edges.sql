@@ -14,8 +14,10 @@
 
     Guards against over-merging:
     - a name edge may only join two exact-evidence clusters (int_partner__exact_components) that hold no system in
-      common, or, for two records of one system, only that system: names fill in the systems a partner's cluster
-      lacks, and never merge two clusters that each have, say, a CRM account (two companies of one name);
+      common: names fill in the systems a partner's cluster lacks, and never merge two clusters that each have,
+      say, a CRM account (two companies of one name). An exact name_country edge may also join clusters sharing
+      one system, if it is the system of one of its two records: that record is then a duplicate (a second PRM
+      profile typed in without web site or ids, met by the CRM account of the first);
     - no edge between records with conflicting strong evidence (identity_conflict), or with two different web
       domains (identity_domain_conflict); no edge between two `candidate`s, and candidates take no fuzzy edges.
 -#}
@@ -118,8 +120,7 @@ exact_name_pairs as (
         and (
             a.country_code = b.country_code
             -- one country unknown: the name must be known in a single country
-            or (a.source_system <> b.source_system
-                and (a.country_code is null or b.country_code is null)
+            or ((a.country_code is null or b.country_code is null)
                 and coalesce(name_countries.country_count, 0) <= 1)
             -- two countries: a name of several words, unique in every system, and no candidate takes part
             or (a.source_system <> b.source_system
@@ -193,8 +194,8 @@ cluster_overlap as (
         all_pairs.node_id_a,
         all_pairs.node_id_b,
         count(systems_b.source_system) as shared_systems,
-        count(case when systems_a.source_system = a.source_system and a.source_system = b.source_system then 1 end)
-            as shared_own_system
+        count(case when systems_b.source_system in (a.source_system, b.source_system) then 1 end)
+            as shared_endpoint_systems
     from all_pairs
     inner join records as a on all_pairs.node_id_a = a.node_id
     inner join records as b on all_pairs.node_id_b = b.node_id
@@ -219,7 +220,12 @@ guarded as (
     inner join cluster_overlap
         on all_pairs.node_id_a = cluster_overlap.node_id_a
         and all_pairs.node_id_b = cluster_overlap.node_id_b
-    where (cluster_overlap.shared_systems = 0 or (cluster_overlap.shared_systems = 1 and cluster_overlap.shared_own_system = 1))
+    where (
+            cluster_overlap.shared_systems = 0
+            or (all_pairs.match_rule = 'name_country'
+                and cluster_overlap.shared_systems = 1
+                and cluster_overlap.shared_endpoint_systems = 1)
+        )
         and not {{ identity_conflict('a', 'b') }}
         and not {{ identity_domain_conflict('a', 'b') }}
 
