@@ -3,9 +3,13 @@
 
     name_country  the same name key and country; across systems also when one record has no country and the name
                   is known in a single country (confidence 0.8). Not when the name is crowded (more than
-                  identity_max_per_system partner records of one system hold it in that country).
+                  identity_max_per_system partner records of one system hold it in that country), nor when it is
+                  ambiguous: two systems each hold it in two or more exact-evidence clusters (two partners of one
+                  name). A one-word name (a stem typed short) only within one country where a single longer name
+                  starts with it.
     fuzzy_name    across systems, similar names: name_similarity of the name keys >= identity_fuzzy_threshold, or one
-                  name is the other's leading words ("brightwave" / "brightwave systems"), compared within the same
+                  name is the other's leading words ("brightwave one" / "brightwave one systems"; a single word
+                  like "brightwave" starts too many names), compared within the same
                   country (or no country) and the same first four letters of the name key (the blocking key, which
                   keeps this near-linear); the pair must be each side's unique best candidate in the other's system.
                   Also the same name key in two countries when no system holds that name twice (a finance entity
@@ -69,6 +73,58 @@ name_countries as (
 
 ),
 
+-- A name (and country) that two systems each hold in two or more exact-evidence clusters belongs to two partners
+-- ("Chateau Cloud Global Inc." and "... LLC" both normalize to "chateau cloud global"): it proves nothing. One
+-- system holding it twice is the mark of a duplicate, and stays usable.
+name_clusters as (
+
+    select name_key, country_code, source_system, count(distinct component_id) as cluster_count
+    from records
+    where scope = 'partner'
+    group by name_key, country_code, source_system
+
+),
+
+ambiguous_names as (
+
+    select name_key, country_code
+    from name_clusters
+    where cluster_count >= 2
+    group by name_key, country_code
+    having count(*) >= 2
+
+),
+
+-- The same, whatever the country: for records without one.
+ambiguous_keys as (
+
+    select name_key
+    from (
+        select name_key, source_system, count(distinct component_id) as cluster_count
+        from records
+        where scope = 'partner'
+        group by name_key, source_system
+    ) as per_system
+    where cluster_count >= 2
+    group by name_key
+    having count(*) >= 2
+
+),
+
+-- A one-word name is usually a stem typed short ("tanaka" for "Tanaka Digital GmbH"): it names a partner only when
+-- a single longer name in that country starts with it.
+stem_names as (
+
+    select
+        country_code,
+        substring(name_key, 1, {{ dbt.position("' '", 'name_key') }} - 1) as stem,
+        count(distinct name_key) as longer_name_count
+    from records
+    where scope = 'partner' and name_key like '% %' and country_code is not null
+    group by country_code, substring(name_key, 1, {{ dbt.position("' '", 'name_key') }} - 1)
+
+),
+
 -- Names no system holds twice.
 unique_names as (
 
@@ -115,7 +171,19 @@ exact_name_pairs as (
         on a.name_key = name_countries.name_key
     left join unique_names
         on a.name_key = unique_names.name_key
+    left join ambiguous_names
+        on a.name_key = ambiguous_names.name_key
+        and coalesce(a.country_code, b.country_code) = ambiguous_names.country_code
+    left join ambiguous_keys
+        on a.name_key = ambiguous_keys.name_key
+    left join stem_names
+        on a.name_key = stem_names.stem
+        and a.country_code = stem_names.country_code
     where crowded_names.name_key is null
+        and (a.name_key like '% %'
+            or (a.country_code = b.country_code and coalesce(stem_names.longer_name_count, 0) <= 1))
+        and ambiguous_names.name_key is null
+        and (ambiguous_keys.name_key is null or (a.country_code is not null and b.country_code is not null))
         and not (a.scope = 'candidate' and b.scope = 'candidate')
         and (
             a.country_code = b.country_code
@@ -165,7 +233,13 @@ similar_scored as (
         b.source_system as source_system_b,
         greatest(
             {{ name_similarity('a.name_key', 'b.name_key') }},
-            case when {{ names_compatible('a.name_key', 'b.name_key') }} then {{ fuzzy_threshold }} else 0 end
+            -- leading words count when they are more than one word: a bare stem ("bianchi") starts many names
+            case
+                when {{ names_compatible('a.name_key', 'b.name_key') }}
+                    and a.name_key like '% %' and b.name_key like '% %'
+                    then {{ fuzzy_threshold }}
+                else 0
+            end
         ) as similarity,
         {{ dbt.concat(["'names='", 'a.name_key', "'|'", 'b.name_key']) }} as evidence
     from blocked_pairs
