@@ -9,7 +9,7 @@
                   starts with it.
     fuzzy_name    across systems, similar names: name_similarity of the name keys >= identity_fuzzy_threshold, or one
                   name is the other's leading words ("brightwave one" / "brightwave one systems"; a single word
-                  like "brightwave" starts too many names), compared within the same
+                  like "brightwave" only if it starts a single longer name in the country), compared within the same
                   country (or no country) and the same first four letters of the name key (the blocking key, which
                   keeps this near-linear); the pair must be each side's unique best candidate in the other's system.
                   Also the same name key in two countries when no system holds that name twice (a finance entity
@@ -233,10 +233,11 @@ similar_scored as (
         b.source_system as source_system_b,
         greatest(
             {{ name_similarity('a.name_key', 'b.name_key') }},
-            -- leading words count when they are more than one word: a bare stem ("bianchi") starts many names
+            -- leading words count when they are more than one word, or a stem that starts a single longer name
+            -- of the country: a bare stem ("bianchi") often starts many names
             case
                 when {{ names_compatible('a.name_key', 'b.name_key') }}
-                    and a.name_key like '% %' and b.name_key like '% %'
+                    and ((a.name_key like '% %' and b.name_key like '% %') or stem_names.longer_name_count = 1)
                     then {{ fuzzy_threshold }}
                 else 0
             end
@@ -245,6 +246,9 @@ similar_scored as (
     from blocked_pairs
     inner join records as a on blocked_pairs.node_id_a = a.node_id
     inner join records as b on blocked_pairs.node_id_b = b.node_id
+    left join stem_names
+        on stem_names.stem = case when a.name_key like '% %' then b.name_key else a.name_key end
+        and stem_names.country_code = coalesce(a.country_code, b.country_code)
 
 ),
 
