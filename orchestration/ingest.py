@@ -93,9 +93,9 @@ def build_raw_asset(source: SourceSystem, entity: str) -> dg.AssetsDefinition:
             try:
                 report = load_entity(source, entity, settings, con)
             except Exception as error:
-                record_load_run(con, context.run_id, source.name, entity, time.perf_counter() - started, error=str(error))
+                record_load_run(con, context.run.run_id, source.name, entity, time.perf_counter() - started, error=str(error))
                 raise
-            record_load_run(con, context.run_id, source.name, entity, time.perf_counter() - started, report)
+            record_load_run(con, context.run.run_id, source.name, entity, time.perf_counter() - started, report)
         print(
             f"  loaded {source.name}.{entity}: {len(report.files)} new file(s), {report.total('rows_loaded'):,} rows, "
             f"{report.total('rows_quarantined'):,} quarantined",

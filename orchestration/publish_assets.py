@@ -26,7 +26,7 @@ def published_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResu
         return dg.MaterializeResult(metadata={"published": False})
     settings = Settings.from_env()
     with writer_lock(settings):
-        report = publish(settings, context.run_id)
+        report = publish(settings, context.run.run_id)
     context.log.info(f"published {report.published} ({report.bytes / 1e6:.1f} MB) in {report.seconds:.2f}s")
     return dg.MaterializeResult(
         metadata={

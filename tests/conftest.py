@@ -89,12 +89,13 @@ def pipeline(tmp_path_factory, sample_landing):
 
 @pytest.fixture(scope="session")
 def warehouse(pipeline):
-    """A read-only DuckDB connection to the warehouse the session built."""
+    """A read-only DuckDB connection to the warehouse the session built and published, as analysts open it
+    (the working file stays free for steps that write, e.g. the dbt unit-test run)."""
     import duckdb
 
     _, settings = pipeline
     # The same configuration as connectors.warehouse.connect(): DuckDB refuses a second connection to one file
     # with another configuration, and tests open both.
-    con = duckdb.connect(str(settings.warehouse_path), read_only=True, config=settings.duckdb_config())
+    con = duckdb.connect(str(settings.published), read_only=True, config=settings.duckdb_config())
     yield con
     con.close()
