@@ -63,7 +63,8 @@ def run_stage(name: str, command: list[str], env: dict[str, str]) -> tuple[Stage
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"[bench] stage {name} failed (exit {os.waitstatus_to_exitcode(status)})")
+        raise SystemExit(f"[bench] stage {name} failed (exit {os.waitstatus_to_exitcode(status)}) after {seconds:.1f}s")
+    print(f"[bench] {name}: {seconds:.1f}s, peak {usage.ru_maxrss / 1024:.0f} MB", file=sys.stderr, flush=True)
     return Stage(name, seconds, usage.ru_maxrss / 1024), output
 
 
