@@ -9,7 +9,7 @@ DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 PARTNERS ?= 2000
 export DAGSTER_HOME
 
-.PHONY: help run test dev manifest bench sample lint summary status backfill clean
+.PHONY: help run test dev manifest bench sample lint summary status backfill clean audit
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -48,8 +48,11 @@ status: $(STAMP)  ## the last runs (files, rows, quarantined, dbt results, publi
 summary: $(STAMP)  ## what the warehouse holds: files, rows loaded and quarantined per table
 	$(PY) -m orchestration.cli summary
 
+audit: $(STAMP)  ## quarterly audit report into reports/audit-<YYYY>-Q<n>/ (QUARTER=2026-Q4, default: current)
+	$(PY) -m audit $(if $(QUARTER),--quarter $(QUARTER))
+
 lint: $(STAMP)  ## ruff
-	$(VENV)/bin/ruff check connectors data_contracts orchestration tests benchmarks
+	$(VENV)/bin/ruff check connectors data_contracts orchestration tests benchmarks audit
 
 clean:  ## remove generated data, the warehouse, dbt target and Dagster home (keeps .venv)
 	rm -rf data .dagster_home dbt_project/target dbt_project/logs

@@ -1,0 +1,75 @@
+{#-
+    Certification risk: partners about to lose (or that have lost) the right to sell at their tier, one row per
+    partner and certification the tier requires (fct_partner_certification_requirement):
+    - tier_certification_expiring: met today, but not once the certifications expiring within 90 days lapse;
+    - tier_certification_lapsed: not met, and the partner's people held it before (their records expired or were
+      revoked);
+    - tier_certification_missing: not met, and nobody at the partner ever held it.
+    The record is the partner's LMS organization (else its partner_id); field_name is the certification code.
+-#}
+with
+
+requirements as (
+
+    select * from {{ ref('fct_partner_certification_requirement') }}
+    where is_at_risk or not is_met
+
+),
+
+history as (
+
+    select partner_id, certification_code, max(expiry_date) as last_expiry_date, count(*) as records
+    from {{ ref('fct_certification') }}
+    where partner_id is not null
+    group by partner_id, certification_code
+
+),
+
+partners as (
+
+    select partner_id, lms_organization_id
+    from {{ ref('dim_partner') }}
+
+),
+
+classified as (
+
+    select
+        requirements.*,
+        partners.lms_organization_id,
+        history.last_expiry_date,
+        case
+            when requirements.is_at_risk then 'tier_certification_expiring'
+            when history.records is not null then 'tier_certification_lapsed'
+            else 'tier_certification_missing'
+        end as rule
+    from requirements
+    inner join partners on requirements.partner_id = partners.partner_id
+    left join history
+        on requirements.partner_id = history.partner_id
+        and requirements.certification_code = history.certification_code
+
+),
+
+final as (
+
+    select
+        {{ audit_finding(
+            "'certification_risk'", 'rule', "case when rule = 'tier_certification_missing' then 'medium' else 'high' end",
+            "'lms'", "'certification'", 'coalesce(lms_organization_id, partner_id)', 'partner_id', 'certification_code',
+            dbt.concat([
+                dbt.safe_cast('certified_people', dbt.type_string()), "' of '",
+                dbt.safe_cast('required_people', dbt.type_string()), "' required certified'",
+                "case when earliest_expiry_date is not null then '; next expiry ' || "
+                ~ dbt.safe_cast('earliest_expiry_date', dbt.type_string()) ~ " "
+                ~ "when last_expiry_date is not null then '; last expiry ' || "
+                ~ dbt.safe_cast('last_expiry_date', dbt.type_string()) ~ " else '' end"
+            ]),
+            'null',
+            dbt.concat(["'tier '", 'partner_tier', "' requires '", 'certification_code'])
+        ) }}
+    from classified
+
+)
+
+select * from final
