@@ -28,7 +28,7 @@ test: $(STAMP)  ## run the test suite
 
 dev: $(STAMP) manifest  ## open the Dagster UI with the full asset graph
 	$(PY) -c "from orchestration.cli import ensure_dagster_home; ensure_dagster_home()"
-	$(VENV)/bin/dagster dev -m orchestration.definitions
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/dagster dev -m orchestration.definitions
 
 manifest: $(STAMP)  ## parse the dbt project (dbt_project/target/manifest.json)
 	$(PY) -c "from orchestration.cli import parse_dbt_project; from connectors.settings import Settings; parse_dbt_project(Settings.from_env())"
