@@ -10,9 +10,13 @@ from pathlib import Path
 from connectors.settings import PROJECT_ROOT
 
 
-def test_the_code_location_loads_as_dagster_dev_loads_it(pipeline):
+def test_the_code_location_loads_as_dagster_dev_loads_it(pipeline, tmp_path):
     # `pipeline` has parsed the dbt project, which the definitions read.
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "DAGSTER_HOME": str(tmp_path),
+    }
     dagster = Path(sys.executable).parent / "dagster"
     result = subprocess.run(
         [str(dagster), "definitions", "validate", "-m", "orchestration.definitions"],
