@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -69,7 +70,7 @@ class Layout:
     typed: frozenset[str] = frozenset()
 
 
-class _Writer:
+class _Writer(ABC):
     """The shared loop: render rows, swap in invalid values, repeat `unique_key` rows, count physical lines."""
 
     header_lines = 0
@@ -97,14 +98,17 @@ class _Writer:
         self.rows += len(records)
         return invalid
 
+    @abstractmethod
     def _render(self, row: dict):
-        raise NotImplementedError
+        """One row as the format writes it."""
 
+    @abstractmethod
     def _flush(self, records: list) -> None:
-        raise NotImplementedError
+        """Append rendered records to the file."""
 
+    @abstractmethod
     def close(self) -> None:
-        raise NotImplementedError
+        """Finish the file."""
 
 
 class CsvWriter(_Writer):
