@@ -164,6 +164,66 @@ READER = textwrap.dedent(
 )
 
 
+def _write_crm_opportunity_night(landing: Path, name: str) -> dict[str, str]:
+    """A CRM night file: a corrected version (newer LastModifiedDate), a soft delete, and a late version older than
+    the loaded one. Returns the ids by role."""
+    import csv
+
+    folder = landing / "crm" / "opportunity"
+    with sorted(folder.glob("Opportunity_*.csv"))[0].open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        header, rows = reader.fieldnames, [r for r in reader if r["IsDeleted"] == "false" and r["Amount"]][:3]
+    corrected, deleted, late = (dict(r) for r in rows)
+    corrected.update(Amount="123457.89", LastModifiedDate="2026-11-25T01:00:00.000+0000")
+    deleted.update(IsDeleted="true", LastModifiedDate="2026-11-25T01:00:00.000+0000")
+    late.update(Amount="1.00", LastModifiedDate="2020-01-01T00:00:00.000+0000")
+    with (folder / name).open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=header, quoting=csv.QUOTE_ALL)
+        writer.writeheader()
+        writer.writerows([corrected, deleted, late])
+    return {"corrected": corrected["Id"], "deleted": deleted["Id"], "late": late["Id"], "late_amount": rows[2]["Amount"]}
+
+
+def test_an_incremental_night_applies_corrections_and_deletes_and_equals_a_full_rebuild(ops, tmp_path):
+    """Staging models are incremental: the night re-ranks only the records that received a version. The result must
+    be exactly what a full rebuild of the same raw data gives, corrections win, deletions leave the marts, a late
+    older version loses."""
+    from orchestration.dbt_env import dbt_command, dbt_environment
+
+    root, env = ops
+    ids = _write_crm_opportunity_night(root / "landing", "Opportunity_20261125_corrections.csv")
+    _add_portal_events(root / "landing", "night_incremental.jsonl", "incr")
+    _run(env, "run", "--no-sample")
+    settings = _settings(env)
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        full_refresh, succeeded = con.execute(
+            "SELECT full_refresh, succeeded FROM ops.dbt_builds ORDER BY finished_at DESC LIMIT 1").fetchone()
+        staged = dict(con.execute(
+            "SELECT opportunity_id, amount FROM staging.stg_crm__opportunity WHERE opportunity_id IN (?, ?, ?)",
+            [ids["corrected"], ids["deleted"], ids["late"]]).fetchall())
+        in_marts = con.execute("SELECT count(*) FROM marts.fct_opportunity_partner WHERE opportunity_id = ?",
+                               [ids["deleted"]]).fetchone()[0]
+        in_raw = con.execute("SELECT count(*) FROM raw_crm.opportunity WHERE id = ? AND is_deleted",
+                             [ids["deleted"]]).fetchone()[0]
+    assert (full_refresh, succeeded) == (False, True)
+    assert float(staged[ids["corrected"]]) == 123457.89
+    assert float(staged[ids["late"]]) == float(ids["late_amount"])
+    assert ids["deleted"] not in staged and in_marts == 0 and in_raw == 1
+
+    rebuilt = tmp_path / "rebuilt" / settings.warehouse_path.name
+    rebuilt.parent.mkdir()
+    shutil.copyfile(settings.warehouse_path, rebuilt)
+    dbt_env = {**env, **dbt_environment(_settings({**env, "PW_WAREHOUSE_PATH": str(rebuilt)}))}
+    subprocess.run(
+        dbt_command("build", "--full-refresh", "--exclude-resource-type", "unit_test", "--quiet",
+                    "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")),
+        env=dbt_env, check=True, capture_output=True, text=True,
+    )
+    incremental, full = _checksums(settings.warehouse_path), _checksums(rebuilt)
+    assert len(full) > 50
+    assert {k: v for k, v in incremental.items() if v != full.get(k)} == {}
+
+
 def test_readers_are_never_blocked_and_never_see_a_mix(ops):
     root, env = ops
     settings = _settings(env)

@@ -1,10 +1,13 @@
 -- mart_completeness as it was at every build: each dbt run appends one snapshot (one row per source system,
 -- table and field), keyed by the dbt invocation id, so completeness trends can be shown.
+-- full_refresh=false: history cannot be rebuilt from today's data, so `--full-refresh` (run when models or seeds
+-- change) keeps it.
 {{
     config(
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='append_new_columns',
+        full_refresh=false,
     )
 }}
 

@@ -95,7 +95,8 @@ partner_weights as (
         attribution_model,
         cast(count(*) as integer) as partner_touch_count,
         min(touch_position) as first_touch_position,
-        sum(touch_weight) as partner_weight
+        -- Rounded: a float sum depends on the order rows arrive in, and the result must not (idempotent builds).
+        round(sum(touch_weight), 12) as partner_weight
     from weighted
     group by opportunity_id, partner_id, attribution_model
 
@@ -105,7 +106,7 @@ shares as (
 
     select
         partner_weights.*,
-        partner_weight / sum(partner_weight) over (partition by opportunity_id, attribution_model) as credit_share,
+        round(partner_weight / sum(partner_weight) over (partition by opportunity_id, attribution_model), 12) as credit_share,
         row_number() over (
             partition by opportunity_id, attribution_model
             order by partner_weight desc, first_touch_position

@@ -1,3 +1,5 @@
+{{ config(unique_key=['user_id']) }}
+
 with
 
 source as (

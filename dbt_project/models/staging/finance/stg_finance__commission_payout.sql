@@ -1,3 +1,5 @@
+{{ config(unique_key=['commission_payout_id']) }}
+
 with
 
 source as (

@@ -1,3 +1,5 @@
+{{ config(unique_key=['entity_id']) }}
+
 with
 
 source as (

@@ -1,3 +1,5 @@
+{{ config(unique_key=['mdf_disbursement_id']) }}
+
 with
 
 source as (

@@ -1,3 +1,5 @@
+{{ config(unique_key=['rebate_accrual_id']) }}
+
 with
 
 source as (

@@ -1,3 +1,5 @@
+{{ config(unique_key=['certification_record_id']) }}
+
 with
 
 source as (

@@ -1,3 +1,5 @@
+{{ config(unique_key=['course_id']) }}
+
 with
 
 source as (

@@ -1,3 +1,5 @@
+{{ config(unique_key=['enrollment_id']) }}
+
 with
 
 source as (

@@ -1,3 +1,5 @@
+{{ config(unique_key=['organization_id']) }}
+
 with
 
 source as (

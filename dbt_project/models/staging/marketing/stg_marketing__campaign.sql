@@ -1,3 +1,5 @@
+{{ config(unique_key=['campaign_id']) }}
+
 with
 
 source as (

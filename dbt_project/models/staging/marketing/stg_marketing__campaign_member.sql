@@ -1,3 +1,5 @@
+{{ config(unique_key=['campaign_member_id']) }}
+
 with
 
 source as (

@@ -1,3 +1,5 @@
+{{ config(unique_key=['company_id']) }}
+
 with
 
 source as (

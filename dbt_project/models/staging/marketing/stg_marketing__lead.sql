@@ -1,3 +1,5 @@
+{{ config(unique_key=['lead_id']) }}
+
 with
 
 source as (

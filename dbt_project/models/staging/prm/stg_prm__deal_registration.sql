@@ -1,3 +1,5 @@
+{{ config(unique_key=['deal_registration_id']) }}
+
 with
 
 source as (

@@ -1,3 +1,5 @@
+{{ config(unique_key=['mdf_request_id']) }}
+
 with
 
 source as (

@@ -1,3 +1,5 @@
+{{ config(unique_key=['prm_partner_id']) }}
+
 with
 
 source as (

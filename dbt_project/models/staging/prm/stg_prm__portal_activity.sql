@@ -1,3 +1,5 @@
+{{ config(unique_key=['portal_event_id']) }}
+
 with
 
 source as (
