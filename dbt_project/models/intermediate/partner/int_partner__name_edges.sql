@@ -51,6 +51,25 @@ component_systems as (
 
 ),
 
+-- A fuzzy edge may only join clusters with no system in common (see the guards), so a record whose cluster
+-- already holds every system can take none, and a pair is only worth scoring when neither cluster holds the other
+-- record's system. Pruning here, before the pairs are formed, is what keeps similarity scoring affordable: most
+-- records sit in complete clusters. It removes only pairs the guards would reject.
+fuzzy_records as (
+
+    select records.*
+    from records
+    inner join (
+        select component_id
+        from component_systems
+        group by component_id
+        having count(*) < (select count(distinct source_system) from records)
+    ) as incomplete
+        on records.component_id = incomplete.component_id
+    where records.scope = 'partner'
+
+),
+
 -- ------------------------------------------------------------------------------------------ name statistics
 crowded_names as (
 
@@ -202,25 +221,38 @@ exact_name_pairs as (
 -- Similar names: same blocking key and country; a record without a country meets all of its blocking key.
 blocked_pairs as (
 
-    select a.node_id as node_id_a, b.node_id as node_id_b
-    from records as a
-    inner join records as b
-        on a.country_code = b.country_code
-        and a.blocking_key = b.blocking_key
-        and a.node_id < b.node_id
-    where a.scope = 'partner' and b.scope = 'partner'
-        and a.name_key <> b.name_key
-    union
-    select
-        case when a.node_id < b.node_id then a.node_id else b.node_id end,
-        case when a.node_id < b.node_id then b.node_id else a.node_id end
-    from records as a
-    inner join records as b
-        on a.blocking_key = b.blocking_key
-        and a.node_id <> b.node_id
-    where a.country_code is null
-        and a.scope = 'partner' and b.scope = 'partner'
-        and a.name_key <> b.name_key
+    select pairs.node_id_a, pairs.node_id_b
+    from (
+        select a.node_id as node_id_a, b.node_id as node_id_b
+        from fuzzy_records as a
+        inner join fuzzy_records as b
+            on a.country_code = b.country_code
+            and a.blocking_key = b.blocking_key
+            and a.node_id < b.node_id
+        where a.name_key <> b.name_key
+            and a.source_system <> b.source_system
+        union
+        select
+            case when a.node_id < b.node_id then a.node_id else b.node_id end,
+            case when a.node_id < b.node_id then b.node_id else a.node_id end
+        from fuzzy_records as a
+        inner join fuzzy_records as b
+            on a.blocking_key = b.blocking_key
+            and a.node_id <> b.node_id
+        where a.country_code is null
+            and a.name_key <> b.name_key
+            and a.source_system <> b.source_system
+    ) as pairs
+    inner join fuzzy_records as a on pairs.node_id_a = a.node_id
+    inner join fuzzy_records as b on pairs.node_id_b = b.node_id
+    left join component_systems as a_holds_b
+        on a.component_id = a_holds_b.component_id
+        and b.source_system = a_holds_b.source_system
+    left join component_systems as b_holds_a
+        on b.component_id = b_holds_a.component_id
+        and a.source_system = b_holds_a.source_system
+    where a_holds_b.component_id is null
+        and b_holds_a.component_id is null
 
 ),
 
