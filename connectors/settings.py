@@ -30,6 +30,9 @@ class Settings:
     batch_rows: int
     published_path: Path | None = None
     files_until: str | None = None  # YYYY-MM-DD: load only files delivered up to this day (backfills)
+    # Publish raw_*, staging and ops.quarantine too. Off by default: they hold personal data, and readers (BI tools)
+    # need only the pseudonymized intermediate and mart layers.
+    publish_pii_layers: bool = False
 
     @property
     def published(self) -> Path:
@@ -63,6 +66,7 @@ class Settings:
             batch_rows=int(os.environ.get("PW_BATCH_ROWS", "50000")),
             published_path=_path("PW_PUBLISHED_PATH", "") if os.environ.get("PW_PUBLISHED_PATH") else None,
             files_until=os.environ.get("PW_FILES_UNTIL") or None,
+            publish_pii_layers=os.environ.get("PW_PUBLISH_PII_LAYERS", "0").strip().lower() in ("1", "true", "yes"),
         )
 
     def duckdb_config(self) -> dict[str, str]:

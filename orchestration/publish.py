@@ -6,6 +6,11 @@ file and rename it over that file (`os.replace` is atomic on POSIX). Readers tha
 reading the old version; new connections see the new one; nothing ever sees a mix. A failed or killed run
 never reaches this step, so the published warehouse stays exactly as it was.
 
+The published file holds what readers need: reference data, the intermediate and mart layers (persons only as
+pseudonyms) and the ops run reports. The layers that keep personal data for operations (raw_*, staging,
+ops.quarantine) stay in the working file unless PW_PUBLISH_PII_LAYERS=1; the published copy is then written table by
+table into a fresh file, so no page of a left-out table survives in it.
+
 Marts are exported as Parquet too (one folder per mart) into a versioned folder, and a symbolic link
 `parquet` is swapped to it atomically the same way.
 """
@@ -25,6 +30,9 @@ from connectors.settings import Settings
 from connectors.warehouse import connect
 
 EXPORTED_SCHEMAS = ("marts",)
+# Layers holding readable personal data (see README, "Privacy"): kept out of the published file by default.
+PII_SCHEMA_PREFIXES = ("raw_", "staging")
+PII_TABLES = (("ops", "quarantine"),)
 PARQUET_VERSIONS_KEPT = 2
 
 PUBLICATIONS_DDL = """CREATE TABLE IF NOT EXISTS ops.publications (
@@ -80,6 +88,39 @@ def _copy_durably(source: Path, target: Path) -> None:
         os.fsync(writer.fileno())
 
 
+def _is_pii_layer(schema: str, table: str) -> bool:
+    return schema.startswith(PII_SCHEMA_PREFIXES) or (schema, table) in PII_TABLES
+
+
+def _copy_without_pii_layers(settings: Settings, source: Path, target: Path) -> None:
+    """A fresh DuckDB file holding every table and view of `source` except the personal-data layers."""
+    target.unlink(missing_ok=True)
+    # Attached under the name readers will know it by (the file's stem), so copied views resolve as they did.
+    name = settings.published.stem
+    with duckdb.connect(config=settings.duckdb_config()) as con:
+        con.execute(f"ATTACH '{source}' AS src (READ_ONLY)")
+        con.execute(f"ATTACH '{target}' AS \"{name}\"")
+        tables = con.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'src' ORDER BY 1, 2").fetchall()
+        views = con.execute(
+            "SELECT schema_name, view_name, sql FROM duckdb_views() WHERE database_name = 'src' AND NOT internal "
+            "ORDER BY 1, 2").fetchall()
+        for schema, table in tables:
+            if _is_pii_layer(schema, table):
+                continue
+            con.execute(f'CREATE SCHEMA IF NOT EXISTS "{name}"."{schema}"')
+            con.execute(f'CREATE TABLE "{name}"."{schema}"."{table}" AS FROM src."{schema}"."{table}"')
+        con.execute(f'USE "{name}"')
+        for schema, view, sql in views:
+            if not _is_pii_layer(schema, view):
+                con.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+                con.execute(sql)
+        con.execute("USE memory")
+        con.execute(f'DETACH "{name}"')
+    with open(target, "rb+") as handle:
+        os.fsync(handle.fileno())
+
+
 def _fsync_dir(folder: Path) -> None:
     fd = os.open(folder, os.O_RDONLY)
     try:
@@ -121,7 +162,10 @@ def publish(settings: Settings, build_id: str) -> PublishReport:
     published.parent.mkdir(parents=True, exist_ok=True)
     incoming = published.with_name(f".{published.name}.{build_id}.incoming")
     try:
-        _copy_durably(settings.warehouse_path, incoming)
+        if settings.publish_pii_layers:
+            _copy_durably(settings.warehouse_path, incoming)
+        else:
+            _copy_without_pii_layers(settings, settings.warehouse_path, incoming)
         _swap_in(incoming, published, build_id)
     finally:
         incoming.unlink(missing_ok=True)

@@ -7,8 +7,8 @@ from connectors.warehouse import connect
 
 QUERY_HINT = """\
 Query it:
-  .venv/bin/python -c "import duckdb; print(duckdb.connect('{path}', read_only=True).sql('select * from staging.stg_prm__partner limit 5'))"
-  SQL example: select tier, count(*) partners from staging.stg_prm__partner group by tier order by partners desc;"""
+  .venv/bin/python -c "import duckdb; print(duckdb.connect('{path}', read_only=True).sql('select * from marts.dim_partner limit 5'))"
+  SQL example: select tier, count(*) partners from marts.dim_partner group by tier order by partners desc;"""
 
 
 def _table(rows: list[tuple], headers: tuple[str, ...]) -> str:

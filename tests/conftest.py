@@ -73,6 +73,9 @@ def pipeline(tmp_path_factory, sample_landing):
     patch.setenv("PW_DUCKDB_TEMP_DIR", str(root / "tmp"))
     patch.setenv("PW_DUCKDB_MEMORY_LIMIT", "1GB")
     patch.setenv("PW_AS_OF_DATE", AS_OF.isoformat())  # time-based metrics see the sample's own date
+    # Tests check marts against raw and staging through the published file, so it keeps those layers here
+    # (by default they stay in the working file: tests/test_operations.py checks that).
+    patch.setenv("PW_PUBLISH_PII_LAYERS", "1")
     from orchestration.cli import parse_dbt_project
 
     settings = Settings.from_env()

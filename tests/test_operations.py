@@ -124,6 +124,23 @@ def test_first_build_publishes_the_warehouse_and_parquet(ops):
             assert exported == con.execute(f"SELECT count(*) FROM marts.{mart}").fetchone()[0]
 
 
+def test_the_published_warehouse_leaves_the_personal_data_layers_out(ops):
+    """Readers get reference data, intermediate, marts and run reports; raw_*, staging and ops.quarantine (readable
+    personal data) stay in the working file."""
+    _, env = ops
+    settings = _settings(env)
+
+    def tables(path: Path) -> set[str]:
+        with duckdb.connect(str(path), read_only=True) as con:
+            return {f"{s}.{t}" for s, t in con.execute("SELECT schema_name, table_name FROM duckdb_tables()").fetchall()}
+
+    working, published = tables(settings.warehouse_path), tables(settings.published)
+    left_out = working - published
+    assert published < working
+    assert left_out == {t for t in working if t.startswith(("raw_", "staging.")) or t == "ops.quarantine"}
+    assert any(t.startswith("marts.") for t in published) and any(t.startswith("intermediate.") for t in published)
+
+
 def test_running_the_same_night_twice_gives_the_same_warehouse(ops):
     _, env = ops
     settings = _settings(env)
@@ -309,7 +326,7 @@ def test_status_shows_the_runs_and_whether_they_were_published(ops):
     settings = _settings(env)
     with duckdb.connect(str(settings.published), read_only=True) as con:
         published = [b for (b,) in con.execute("SELECT DISTINCT build_id FROM ops.publications").fetchall()]
-    assert len(published) == 4  # first build, rerun, second night, the run after the kill
+    assert len(published) == 5  # first build, rerun, incremental night, second night, the run after the kill
     rows = {line.split()[0]: line for line in output.splitlines() if line.split() and len(line.split()[0]) == 8}
     for build in published:
         assert rows[build[:8]].rstrip().endswith("yes")
@@ -324,13 +341,13 @@ def test_a_bi_tool_connects_read_only_through_sqlalchemy(ops):
     settings = _settings(env)
     engine = sqlalchemy.create_engine(f"duckdb:///{settings.published}", connect_args={"read_only": True})
     with engine.connect() as connection:
-        partners = connection.execute(sqlalchemy.text("SELECT count(*) FROM staging.stg_prm__partner")).scalar()
+        partners = connection.execute(sqlalchemy.text("SELECT count(*) FROM marts.dim_partner")).scalar()
         schemas = {r[0] for r in connection.execute(sqlalchemy.text("SELECT schema_name FROM information_schema.schemata"))}
         with pytest.raises(sqlalchemy.exc.SQLAlchemyError):
             connection.execute(sqlalchemy.text("CREATE TABLE marts.x (a INTEGER)"))
     engine.dispose()
     assert partners > 50
-    assert {"staging", "marts", "ops"} <= schemas
+    assert {"intermediate", "marts", "ops"} <= schemas and "staging" not in schemas
 
 
 def test_the_sensor_requests_a_run_only_when_files_change(ops, tmp_path):
