@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from typing import NamedTuple
 
 import pandera.pandas as pa
 
@@ -35,3 +36,24 @@ def get_contract(system: str, entity: str) -> pa.DataFrameSchema:
 
 def systems() -> list[str]:
     return sorted({system for system, _ in CONTRACTS})
+
+
+class PiiColumn(NamedTuple):
+    system: str
+    entity: str
+    column: str
+    category: str  # a key of data_contracts._fields.PII_CATEGORIES
+
+    @property
+    def raw_table(self) -> str:
+        return f"raw_{self.system}.{self.entity}"
+
+
+def pii_columns() -> list[PiiColumn]:
+    """Every raw column classified as personal data in its contract, with its category (the one list)."""
+    return [
+        PiiColumn(system, entity, name, column.metadata["pii"])
+        for (system, entity), schema in sorted(CONTRACTS.items())
+        for name, column in schema.columns.items()
+        if (column.metadata or {}).get("pii")
+    ]

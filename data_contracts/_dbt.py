@@ -74,14 +74,16 @@ def _column_description(name: str, column: pa.Column) -> str:
     if meta.get("allowed"):
         notes.append("Allowed (any case): " + ", ".join(meta["allowed"]) + ".")
     if meta.get("pii"):
-        notes.append("Personal data.")
+        notes.append(f"Personal data ({meta['pii'].replace('_', ' ')}): pseudonymized or dropped after staging.")
     return " ".join(notes)
 
 
 def _contract_column(name: str, column: pa.Column, key: list[str]) -> dict:
     meta = column.metadata or {}
     logical_type = meta.get("logical_type", "string")
-    column_meta = {"logical_type": logical_type, "required": bool(meta.get("required")), "pii": bool(meta.get("pii"))}
+    column_meta = {"logical_type": logical_type, "required": bool(meta.get("required")), "pii": meta.get("pii") or False}
+    if meta.get("not_pii"):
+        column_meta["not_pii"] = meta["not_pii"]
     if meta.get("export") and meta["export"] != name:
         column_meta["export"] = meta["export"]
     if meta.get("allowed"):

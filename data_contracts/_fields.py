@@ -5,6 +5,11 @@ is validated as a *string* with format checks (is it a number, an ISO date, an a
 rows that pass are converted to the column's logical type by the loader. The logical type, the export name
 a source system uses for the column and whether it holds personal data live in the pandera column metadata,
 so the pandera schema stays the one definition of a raw table (DDL, dbt sources and docs derive from it).
+
+Personal data is classified here, once: `pii=<category>` (one of `PII_CATEGORIES`) on every column that holds
+personal data, and `not_pii=<reason>` on a column that looks personal by its name or content but is not (a company
+name, a company mail domain). `data_contracts.pii_columns()` lists them; the README's Privacy section, the dbt
+sources yml and tests/test_privacy_pii.py read that list.
 """
 
 from __future__ import annotations
@@ -29,6 +34,19 @@ DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
 EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 TRUE_VALUES = ("true", "1", "yes", "y", "t")
 FALSE_VALUES = ("false", "0", "no", "n", "f")
+
+
+# What kind of personal data a column holds. Raw, ops.quarantine and staging keep these columns readable (for
+# operations); intermediate models and marts carry only pseudonyms of them (`pseudonymize` macro) or drop them.
+PII_CATEGORIES = {
+    "email": "e-mail address of a person",
+    "person_name": "first, last or full name of a person",
+    "phone": "telephone number of a person",
+    "ip_address": "IP address of a person's device",
+    "free_text": "free text that can describe a person (notes, comments)",
+    "job_title": "a person's job title (identifying together with the employer)",
+    "person_identifier": "a source system's id of a person record (a user, a learner, a lead), or a reference to one",
+}
 
 
 def _parse_dates(values: pd.Series) -> pd.Series:
@@ -110,13 +128,21 @@ def field(
     pattern: str | None = None,
     minimum: float | None = None,
     maximum: float | None = None,
-    pii: bool = False,
+    pii: str | None = None,
+    not_pii: str | None = None,
     export: str | None = None,
     description: str = "",
 ) -> pa.Column:
-    """One raw column: text validated against its logical type and business rules."""
+    """One raw column: text validated against its logical type and business rules.
+
+    `pii`: the personal-data category (a key of `PII_CATEGORIES`) of a column that holds personal data.
+    `not_pii`: why a column that looks personal (by name or content) is not, e.g. "company name"."""
     if logical_type not in LOGICAL_TYPES:
         raise ValueError(f"{name}: unknown logical type {logical_type!r}")
+    if pii is not None and pii not in PII_CATEGORIES:
+        raise ValueError(f"{name}: pii must be one of {sorted(PII_CATEGORIES)}, not {pii!r}")
+    if pii is not None and not_pii:
+        raise ValueError(f"{name}: a column is either pii or not_pii")
     checks: list[pa.Check] = []
     if required:
         checks.append(pa.Check(lambda s: s.str.strip().str.len() > 0, name="not_blank"))
@@ -145,6 +171,7 @@ def field(
         metadata={
             "logical_type": logical_type,
             "pii": pii,
+            "not_pii": not_pii,
             "export": export or name,
             "required": required,
             "allowed": allowed,
@@ -156,7 +183,7 @@ def field(
 
 
 def email(name: str, **kwargs) -> pa.Column:
-    return field(name, pattern=EMAIL_RE, pii=True, **kwargs)
+    return field(name, pattern=EMAIL_RE, pii="email", **kwargs)
 
 
 def contract(
@@ -183,6 +210,11 @@ def contract(
 
 def column_meta(schema: pa.DataFrameSchema, name: str) -> dict:
     return schema.columns[name].metadata or {}
+
+
+def pii_category(schema: pa.DataFrameSchema, name: str) -> str | None:
+    """The personal-data category of a raw column, None when it holds no personal data."""
+    return column_meta(schema, name).get("pii")
 
 
 def required_columns(schema: pa.DataFrameSchema) -> list[str]:

@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import duckdb
 import pytest
 
+from connectors.privacy import pseudonymize
 from connectors.settings import PROJECT_ROOT
 from orchestration.dbt_env import dbt_command, dbt_environment
 from tests.conftest import AS_OF
@@ -58,9 +59,13 @@ def test_certification_statuses_per_partner_equal_ground_truth(warehouse, ground
     Each is mapped to a partner_id through the truth's LMS organisation id and the crosswalk."""
     org_partner = {p["partner_key"]: {crosswalk.get(("lms", i)) for i in p["ids"]["lms"]} for p in ground_truth["partners"]}
     assert all(len(pids) == 1 and None not in pids for pids in org_partner.values())
-    rows = _rows(warehouse, "SELECT partner_id, certification_status, user_id FROM marts.fct_certification")
+    # Learners are pseudonyms in the marts (learner_key = keyed hash of the LMS user id, README "Privacy").
+    rows = _rows(warehouse, "SELECT partner_id, certification_status, learner_key FROM marts.fct_certification")
     # A learner whose LMS record names no organisation and whose e-mail domain names none either cannot be placed.
-    unplaced_users = {user for partner, _, user in rows if partner is None}
+    unplaced_learners = {learner for partner, _, learner in rows if partner is None}
+    unplaced_users = {u for (u,) in _rows(warehouse, "SELECT user_id FROM staging.stg_lms__user")
+                      if pseudonymize(u) in unplaced_learners}
+    assert len(unplaced_users) == len(unplaced_learners)
     truth_certs = ground_truth["certifications"]
     expected = Counter((next(iter(org_partner[c["partner_key"]])), c["status"])
                        for c in truth_certs if c["user_id"] not in unplaced_users)
@@ -120,7 +125,7 @@ def test_certification_summary_adds_up(warehouse):
     mismatches = _rows(warehouse, """
         SELECT s.partner_id
         FROM marts.mart_partner_certification_summary s
-        LEFT JOIN (SELECT partner_id, count(*) n, count(DISTINCT CASE WHEN is_valid THEN user_id END) people
+        LEFT JOIN (SELECT partner_id, count(*) n, count(DISTINCT CASE WHEN is_valid THEN learner_key END) people
                    FROM marts.fct_certification GROUP BY partner_id) f USING (partner_id)
         WHERE s.certification_records <> coalesce(f.n, 0) OR s.certified_people <> coalesce(f.people, 0)
            OR s.active_certifications + s.expiring_certifications + s.expired_certifications
@@ -151,14 +156,14 @@ def _engagement_expected(warehouse, ground_truth, partner_ids) -> dict[str, Coun
             expected[marketing[company]]["campaign_touches"] += 1
     # Learners: the organisation the user record names, else the one int_capability__lms_learner_organization
     # found by e-mail domain (its own correctness is checked through the certifications above).
-    organization = dict(_rows(warehouse, "SELECT user_id, organization_id FROM intermediate.int_capability__lms_learner_organization"))
+    organization = dict(_rows(warehouse, "SELECT learner_key, organization_id FROM intermediate.int_capability__lms_learner_organization"))
     for user, status, enrolled, completed in _rows(warehouse, """
             SELECT user_id, lower(trim(status)), cast(timezone('UTC', enrolled_at) AS date),
                    cast(timezone('UTC', completed_at) AS date)
             FROM (SELECT *, row_number() OVER (PARTITION BY enrollment_id
                                                ORDER BY _loaded_at DESC, _source_file DESC, _source_line DESC) n
                   FROM raw_lms.enrollment) WHERE n = 1"""):
-        key = lms.get(organization.get(user))
+        key = lms.get(organization.get(pseudonymize(user)))
         if key is None:
             continue
         if enrolled <= AS_OF:

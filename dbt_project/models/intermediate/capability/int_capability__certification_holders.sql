@@ -1,12 +1,13 @@
 -- Every LMS certification record with the person holding it, the person's organisation and, through the identity
--- crosswalk, the partner: certification -> LMS user -> LMS organisation -> partner_id.
+-- crosswalk, the partner: certification -> LMS user -> LMS organisation -> partner_id. The person is their
+-- learner_key (pseudonym of the LMS user id), never the user id or a name.
 with
 
 certifications as (
 
     select
         certification_record_id,
-        user_id,
+        {{ pseudonymize('user_id') }} as learner_key,
         certification_code,
         certification_name,
         certification_status,
@@ -21,7 +22,7 @@ certifications as (
 learners as (
 
     select
-        user_id,
+        learner_key,
         organization_id,
         organization_link
     from {{ ref('int_capability__lms_learner_organization') }}
@@ -45,7 +46,7 @@ final as (
         lms_partners.partner_id,
         certifications.certification_code,
         certifications.certification_name,
-        certifications.user_id,
+        certifications.learner_key,
         learners.organization_id,
         learners.organization_link,
         certifications.certification_status as lms_certification_status,
@@ -55,7 +56,7 @@ final as (
         certifications._source_line
     from certifications
     left join learners
-        on certifications.user_id = learners.user_id
+        on certifications.learner_key = learners.learner_key
     left join lms_partners
         on learners.organization_id = lms_partners.organization_id
 

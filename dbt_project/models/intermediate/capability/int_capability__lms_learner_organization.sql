@@ -1,5 +1,6 @@
 -- Every LMS learner with the organisation (partner company) they belong to. The user record names it; a learner
 -- whose record names none is placed by the e-mail domain, when exactly one organisation uses that domain.
+-- The learner is the pseudonym of their LMS user id (learner_key): no personal data leaves staging.
 with
 
 learners as (
@@ -30,7 +31,7 @@ organization_domains as (
 final as (
 
     select
-        learners.user_id,
+        {{ pseudonymize('learners.user_id') }} as learner_key,
         coalesce(learners.organization_id, organization_domains.organization_id) as organization_id,
         case
             when learners.organization_id is not null then 'user_record'

@@ -32,7 +32,7 @@ portal_events as (
 learners as (
 
     select
-        user_id,
+        learner_key,
         organization_id
     from {{ ref('int_capability__lms_learner_organization') }}
 
@@ -42,7 +42,7 @@ enrollments as (
 
     select
         enrollment_id,
-        user_id,
+        {{ pseudonymize('user_id') }} as learner_key,
         is_completed,
         enrolled_at,
         completed_at
@@ -61,7 +61,7 @@ training_events as (
         'training_enrollment' as activity_type,
         {{ to_utc_date('enrollments.enrolled_at') }} as activity_date
     from enrollments
-    inner join learners on enrollments.user_id = learners.user_id
+    inner join learners on enrollments.learner_key = learners.learner_key
     where enrollments.enrolled_at is not null
 
     union all
@@ -74,7 +74,7 @@ training_events as (
         'training_completion' as activity_type,
         {{ to_utc_date('enrollments.completed_at') }} as activity_date
     from enrollments
-    inner join learners on enrollments.user_id = learners.user_id
+    inner join learners on enrollments.learner_key = learners.learner_key
     where enrollments.is_completed
         and enrollments.completed_at is not null
 

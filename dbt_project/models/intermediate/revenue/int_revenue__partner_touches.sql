@@ -132,7 +132,8 @@ referral_lead_touches as (
 
     select
         'referral_lead' as touch_kind,
-        lead_id as source_record_id,
+        -- A lead is a person: the touch is known by the lead's pseudonym, never its marketing lead id.
+        {{ pseudonymize('lead_id') }} as source_record_id,
         converted_opportunity_id as opportunity_id,
         cast(created_at as {{ dbt.type_timestamp() }}) as touch_at,
         'marketing' as partner_source_system,

@@ -61,7 +61,7 @@ valid_certifications as (
     select distinct
         partner_id,
         certification_code,
-        user_id
+        learner_key
     from {{ ref('fct_certification') }}
     where is_valid
         and partner_id is not null
@@ -72,7 +72,7 @@ certified_people as (
 
     select
         partner_id,
-        count(distinct user_id) as certified_people
+        count(distinct learner_key) as certified_people
     from valid_certifications
     group by partner_id
 

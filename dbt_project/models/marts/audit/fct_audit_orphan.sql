@@ -3,7 +3,8 @@
     looks the reference up in the system it belongs to (its staging table, deleted rows out): CRM opportunity
     partners -> accounts, PRM deal registrations / MDF requests / portal events -> PRM partners, LMS enrolments and
     certifications -> LMS users, finance payouts / rebate accruals / MDF disbursements -> finance entities.
-    triggering_value is the unknown reference.
+    triggering_value is the unknown reference; a reference to a person (an LMS user id) is given as its pseudonym
+    (`pseudonymize`, README "Privacy"): the finding's source_record_id leads a data owner to the record.
 -#}
 {%- set checks = [
     ('crm', 'opportunity_partner', 'stg_crm__opportunity_partner', 'opportunity_partner_id', 'partner_account_id',
@@ -24,15 +25,19 @@
     ('finance', 'mdf_disbursement', 'stg_finance__mdf_disbursement', 'mdf_disbursement_id', 'entity_id',
      'stg_finance__entity', 'entity_id', 'high'),
 ] %}
+{#- References whose value identifies a person (data_contracts: pii person_identifier). -#}
+{%- set person_references = ['user_id'] %}
 with
 
 {% for system, entity, model, key, reference, target, target_key, severity in checks %}
+{%- set value = pseudonymize('referencing.' ~ reference) if reference in person_references
+                 else 'referencing.' ~ reference %}
 {{ system }}_{{ entity }} as (
 
     select
         {{ audit_finding(
             "'orphan'", "'unknown_reference'", "'" ~ severity ~ "'", "'" ~ system ~ "'", "'" ~ entity ~ "'",
-            'referencing.' ~ key, 'null', "'" ~ reference ~ "'", 'referencing.' ~ reference, 'null',
+            'referencing.' ~ key, 'null', "'" ~ reference ~ "'", value, 'null',
             "'references a " ~ target_key ~ " unknown to " ~ target ~ "'"
         ) }}
     from {{ ref(model) }} as referencing

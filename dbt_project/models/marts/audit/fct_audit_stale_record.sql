@@ -45,8 +45,16 @@ profile_not_verified as (
 
 learners as (
 
-    select user_id, organization_id
+    select learner_key, organization_id
     from {{ ref('int_capability__lms_learner_organization') }}
+
+),
+
+-- Learners are known by their pseudonym downstream of staging (README "Privacy").
+enrollments as (
+
+    select {{ pseudonymize('user_id') }} as learner_key, enrolled_at, completed_at
+    from {{ ref('stg_lms__enrollment') }}
 
 ),
 
@@ -63,12 +71,12 @@ activity_events as (
     from {{ ref('stg_prm__mdf_request') }}
     union all
     select 'lms', learners.organization_id, {{ to_utc_date('enrollments.enrolled_at') }}
-    from {{ ref('stg_lms__enrollment') }} as enrollments
-    inner join learners on enrollments.user_id = learners.user_id
+    from enrollments
+    inner join learners on enrollments.learner_key = learners.learner_key
     union all
     select 'lms', learners.organization_id, {{ to_utc_date('enrollments.completed_at') }}
-    from {{ ref('stg_lms__enrollment') }} as enrollments
-    inner join learners on enrollments.user_id = learners.user_id
+    from enrollments
+    inner join learners on enrollments.learner_key = learners.learner_key
 
 ),
 

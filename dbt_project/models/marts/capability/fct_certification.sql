@@ -35,7 +35,7 @@ final as (
         partner_id,
         certification_code,
         certification_name,
-        user_id,
+        learner_key,
         organization_id,
         organization_link,
         certification_status,

@@ -28,14 +28,14 @@ holders as (
     select
         partner_id,
         certification_code,
-        user_id,
+        learner_key,
         max(case when expiry_date is null then 1 else 0 end) as has_no_expiry,
         max(expiry_date) as last_expiry_date,
         max(case when certification_status = 'active' then 1 else 0 end) as is_certified_past_window
     from {{ ref('fct_certification') }}
     where is_valid
         and partner_id is not null
-    group by partner_id, certification_code, user_id
+    group by partner_id, certification_code, learner_key
 
 ),
 

@@ -21,8 +21,8 @@ certifications as (
         {%- for status in statuses %}
         sum(case when certification_status = '{{ status }}' then 1 else 0 end) as {{ status }}_certifications,
         {%- endfor %}
-        count(distinct case when is_valid then user_id end) as certified_people,
-        count(distinct case when certification_status = 'active' then user_id end) as certified_people_past_window,
+        count(distinct case when is_valid then learner_key end) as certified_people,
+        count(distinct case when certification_status = 'active' then learner_key end) as certified_people_past_window,
         min(case when is_valid then expiry_date end) as next_expiry_date
     from {{ ref('fct_certification') }}
     where partner_id is not null

@@ -65,29 +65,6 @@ users as (
 
 ),
 
--- One CRM user per e-mail (two users may share one): a channel account manager first, then an active one,
--- then the most recently modified.
-users_by_email as (
-
-    select *
-    from (
-        select
-            users.*,
-            row_number() over (
-                partition by email
-                order by
-                    case when user_role = 'Channel Account Manager' then 0 else 1 end,
-                    case when is_active then 0 else 1 end,
-                    last_modified_at desc,
-                    user_id
-            ) as email_rank
-        from users
-        where email is not null
-    ) as ranked
-    where email_rank = 1
-
-),
-
 joined as (
 
     select
@@ -203,11 +180,9 @@ final as (
         {{ identity_utc_timestamp("last_verified_at") }} as last_verified_at,
         finance_currency_code as billing_currency_code,
         is_finance_inactive,
-        coalesce(prm_channel_manager_email, owners.email) as channel_manager_email,
-        coalesce(managers.user_name, case when prm_channel_manager_email is null then owners.user_name end)
-            as channel_manager_name,
-        coalesce(managers.user_id, case when prm_channel_manager_email is null then owners.user_id end)
-            as channel_manager_user_id,
+        -- The channel account manager is a person: only the pseudonym of their e-mail (PRM, else the CRM account
+        -- owner's) reaches the mart; name, e-mail and CRM user id stay in staging.
+        {{ pseudonymize('coalesce(prm_channel_manager_email, owners.email)') }} as channel_manager_key,
 
         -- resolution
         anchor_source_system,
@@ -243,7 +218,6 @@ final as (
             = countries.iso2
     left join {{ ref('partner_tier_rules') }} as tier_rules
         on coalesce(prm_tier, crm_tier) = tier_rules.tier
-    left join users_by_email as managers on joined.prm_channel_manager_email = managers.email
     left join users as owners on joined.crm_owner_user_id = owners.user_id
 
 )
