@@ -4,7 +4,7 @@
 
 import dagster as dg
 
-from orchestration import audit
+from orchestration import audit, scorecards
 from orchestration.dbt import dbt_resource, partner_warehouse_dbt_assets
 from orchestration.ingest import raw_assets
 from orchestration.jobs import build_warehouse_job, nightly_schedule
@@ -13,6 +13,7 @@ from orchestration.sensors import landing_zone_sensor
 
 defs = dg.Definitions.merge(
     audit.audit_definitions,
+    scorecards.scorecards_definitions,
     dg.Definitions(
         assets=[*raw_assets(), partner_warehouse_dbt_assets, published_warehouse],
         jobs=[build_warehouse_job],

@@ -20,8 +20,9 @@ WRITER_TAG = "partner_warehouse/writer"
 
 build_warehouse_job = dg.define_asset_job(
     name="build_warehouse",
-    # The quarterly audit report is partitioned by quarter: its own job (orchestration/audit.py).
-    selection=dg.AssetSelection.all() - dg.AssetSelection.groups("audit_report"),
+    # The quarterly audit report is partitioned by quarter: its own job (orchestration/audit.py). The partner
+    # scorecards are not nightly work either: their own job (orchestration/scorecards.py).
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups("audit_report", "partner_scorecards"),
     executor_def=dg.in_process_executor,
     tags={WRITER_TAG: "warehouse"},
     description="Load every new extract through its contract, then build all dbt models and tests.",

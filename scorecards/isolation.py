@@ -1,0 +1,194 @@
+"""The isolation check: a partner's scorecard files must not contain anything of another partner.
+
+For every other partner it looks for, in the text of each file (HTML unescaped, JSON decoded, CSV as is,
+case-insensitive for names and domains):
+- its name (dim_partner.partner_name and partner_name_normalized) and web domain;
+- its partner_id and every source-system record id of it (int_partner__crosswalk: PRM, CRM, LMS, marketing,
+  finance), as whole tokens;
+- its exact money figures (every `_usd` figure of partner_360, the gap to its next tier included, its won revenue per
+  quarter, its MDF amounts and requested amounts by status), as any number in the file that equals the figure to
+  the cent ("211973.29", "211,973.3") or, for figures of $1,000 and more, to the dollar ("$211,973"), the ways
+  scorecards.render writes numbers.
+A figure with at most 2 significant digits (0, $250,000, $4,500) identifies no one, and is what the rounded peer
+percentiles look like, so it is not searched; nor is anything that is also one of the scorecard partner's own
+names, ids or figures (two partners credited on the same deal share its amount), nor a name or domain contained
+in one of its own.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from pathlib import Path
+
+import pandas as pd
+
+from scorecards.data import ScorecardData
+from scorecards.peers import APPROX_DIGITS, approx
+
+NUMBER = re.compile(r"(?<![\w.\-/#])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w\-/]|[.,]\d)")
+FILES = ("scorecard.html", "scorecard.json", "scorecard.csv")
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Leak:
+    scorecard_of: str
+    file: str
+    kind: str  # name, domain, id, figure
+    value: str
+    belongs_to: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.kind} {self.value!r} of partner {self.belongs_to} in the scorecard of {self.scorecard_of}"
+
+
+def _trie_regex(words: list[str]) -> str:
+    """One regex alternation shaped as a trie, so thousands of words cost one pass over the text."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = True
+
+    def walk(node: dict) -> str:
+        end = "" in node
+        branches = [re.escape(ch) + walk(child) for ch, child in sorted(node.items()) if ch != ""]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if end else body
+
+    return walk(trie)
+
+
+def _money_values(data: ScorecardData) -> pd.DataFrame:
+    """(partner_id, value) for every money figure the warehouse holds of a partner."""
+    p = data.money
+    usd_columns = [c for c in p.columns if c != "partner_id"]
+    frames = [p[["partner_id", c]].rename(columns={c: "value"}) for c in usd_columns]
+    frames += [data.revenue_by_quarter[["partner_id", c]].rename(columns={c: "value"})
+               for c in ("sourced_won_usd", "influenced_won_usd")]
+    frames += [data.mdf[["partner_id", c]].rename(columns={c: "value"}) for c in data.mdf.columns if c.endswith("_usd")]
+    frames.append(data.mdf_requests[["partner_id", "requested_usd"]].rename(columns={"requested_usd": "value"}))
+    values = pd.concat(frames, ignore_index=True).dropna()
+    return values
+
+
+def _forms(value) -> set[Decimal]:
+    """The numbers a figure can be written as: to the cent, and to the dollar from $1,000 up."""
+    d = Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+    if d == 0 or float(approx(float(d), APPROX_DIGITS)) == float(d):
+        return set()
+    forms = {d.normalize()}
+    if abs(d) >= 1000:
+        forms.add(d.quantize(Decimal(1), rounding=ROUND_HALF_UP).normalize())
+    return forms
+
+
+def _parse_number(token: str) -> set[Decimal]:
+    try:
+        d = Decimal(token.replace(",", ""))
+    except InvalidOperation:
+        return set()
+    return {d.normalize()}
+
+
+class IsolationIndex:
+    """Every partner's identifying tokens, built once from the same data the scorecards were written from."""
+
+    def __init__(self, data: ScorecardData):
+        self.names: dict[str, set[str]] = {}
+        self.ids: dict[str, set[str]] = {}
+        self.figures: dict[Decimal, set[str]] = {}
+        self.own: dict[str, dict[str, set]] = {}
+
+        def add(table: dict, token, pid: str, kind: str):
+            table.setdefault(token, set()).add(pid)
+            self.own.setdefault(pid, {"text": set(), "id": set(), "figure": set()})[kind].add(token)
+
+        for row in data.identities.itertuples():
+            for name in (row.partner_name, row.partner_name_normalized, row.web_domain):
+                if isinstance(name, str) and len(name.strip()) >= 4:
+                    add(self.names, name.strip().lower(), row.partner_id, "text")
+            add(self.ids, row.partner_id, row.partner_id, "id")
+        for row in data.source_ids.itertuples():
+            if isinstance(row.source_record_id, str) and len(row.source_record_id) >= 3:
+                add(self.ids, row.source_record_id, row.partner_id, "id")
+        for row in _money_values(data).itertuples():
+            for form in _forms(row.value):
+                add(self.figures, form, row.partner_id, "figure")
+        self._names_re = re.compile(_trie_regex(sorted(self.names, key=len, reverse=True)))
+        self._ids_re = re.compile(r"(?<![\w.\-])" + _trie_regex(sorted(self.ids, key=len, reverse=True))
+                                  + r"(?![\w\-]|[.,]\d)")
+
+    def find_leaks(self, text: str, partner_id: str, file: str = "") -> list[Leak]:
+        own = self.own.get(partner_id, {"text": set(), "id": set(), "figure": set()})
+        leaks: list[Leak] = []
+        for token in _overlapping(self._names_re, text.lower()):
+            owners = self.names.get(token, set())
+            if partner_id in owners or any(token in mine for mine in own["text"]):
+                continue
+            for owner in sorted(owners):
+                leaks.append(Leak(partner_id, file, "name or domain", token, owner))
+        for m in self._ids_re.finditer(text):
+            token = m.group(0)
+            owners = self.ids.get(token, set())
+            if partner_id in owners or token in own["id"]:
+                continue
+            for owner in sorted(owners):
+                leaks.append(Leak(partner_id, file, "id", token, owner))
+        for m in NUMBER.finditer(text):
+            for number in _parse_number(m.group(0)):
+                owners = self.figures.get(number)
+                if not owners or partner_id in owners or number in own["figure"]:
+                    continue
+                for owner in sorted(owners):
+                    leaks.append(Leak(partner_id, file, "figure", m.group(0), owner))
+        return leaks
+
+
+def _overlapping(pattern: re.Pattern, text: str) -> list[str]:
+    """All matches of a names pattern, also those starting inside another match (a name inside a longer one)."""
+    found = []
+    pos = 0
+    if not pattern.pattern:
+        return found
+    while True:
+        m = pattern.search(text, pos)
+        if not m:
+            return found
+        if m.group(0):
+            found.append(m.group(0))
+        pos = m.start() + 1
+
+
+def file_text(path: Path) -> str:
+    """What a reader sees: HTML with entities resolved, JSON decoded (\\u escapes), CSV as is; plus the raw bytes'
+    text, so an escaped form is checked too."""
+    raw = path.read_text(encoding="utf-8")
+    if path.suffix == ".html":
+        return raw + "\n" + html.unescape(raw)
+    if path.suffix == ".json":
+        return raw + "\n" + json.dumps(json.loads(raw), ensure_ascii=False)
+    return raw
+
+
+def check_partner(index: IsolationIndex, folder: Path, partner_id: str) -> list[Leak]:
+    leaks = []
+    for name in FILES:
+        path = folder / partner_id / name
+        leaks += index.find_leaks(file_text(path), partner_id, f"{partner_id}/{name}")
+    return leaks
+
+
+def check_folder(out: Path, data: ScorecardData, partner_ids: list[str]) -> list[Leak]:
+    index = IsolationIndex(data)
+    leaks: list[Leak] = []
+    for pid in partner_ids:
+        leaks += check_partner(index, Path(out), pid)
+    return leaks

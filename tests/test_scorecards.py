@@ -1,0 +1,455 @@
+"""Per-partner scorecards: written for every partner of the default sample, each holds nothing of another partner
+(names, ids, domains, exact figures), its own numbers match the marts, peer statistics appear only for groups of at
+least five, and the HTML renders in headless Chromium."""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+import math
+import re
+import shutil
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from scorecards import peers as peers_module
+from scorecards.build import build_scorecard, flatten
+from scorecards.data import fiscal_quarter_index, load, person_column
+from scorecards.isolation import FILES, IsolationIndex, _forms, check_folder, file_text
+from scorecards.peers import MIN_PEERS, approx, metric_stats, peer_comparison
+from scorecards.render import format_value, write_all
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage"]
+
+
+@pytest.fixture(scope="module")
+def data(pipeline, warehouse):
+    result, _ = pipeline
+    assert result.success, "the build_warehouse job failed"
+    return load(warehouse)
+
+
+@pytest.fixture(scope="module")
+def written(data, tmp_path_factory):
+    out = tmp_path_factory.mktemp("scorecards")
+    for stale in ("a-partner-erased-since", "not-a-scorecard-folder"):  # a full run removes only the first
+        (out / stale).mkdir()
+    (out / "a-partner-erased-since" / "scorecard.html").write_text("old", encoding="utf-8")
+    (out / "not-a-scorecard-folder" / "notes.txt").write_text("keep", encoding="utf-8")
+    started = time.perf_counter()
+    result = write_all(data, out)
+    print(f"scorecards: {len(result.partners)} partners, {result.files} files in "
+          f"{time.perf_counter() - started:.1f}s, peers reported on {result.peer_groups_reported}")
+    return result
+
+
+def _n(value) -> float:
+    """A mart number, null as 0."""
+    return 0 if value is None or pd.isna(value) else float(value)
+
+
+def _p360(warehouse) -> pd.DataFrame:
+    return warehouse.sql("select * from marts.partner_360").df().set_index("partner_id")
+
+
+# --- files ---------------------------------------------------------------------------------------------------------
+
+def test_one_folder_per_partner_and_a_vendor_index_outside_them(written, warehouse):
+    partner_ids = {r[0] for r in warehouse.sql("select partner_id from marts.partner_360").fetchall()}
+    assert len(partner_ids) >= 50
+    assert set(written.partners) == partner_ids
+    folders = {p.name for p in written.out.iterdir() if p.is_dir()}
+    assert folders == partner_ids | {"not-a-scorecard-folder"}
+    for pid in partner_ids:
+        assert sorted(f.name for f in (written.out / pid).iterdir()) == sorted(FILES)
+    assert (written.out / "not-a-scorecard-folder" / "notes.txt").exists()
+    assert written.index == written.out / "index.html"
+    index = pd.read_csv(written.out / "index.csv")
+    assert set(index.partner_id) == partner_ids
+    assert written.files == 3 * len(partner_ids) + 2
+
+
+def test_csv_holds_the_same_numbers_as_the_json(written):
+    for pid in written.partners:
+        card = json.loads((written.out / pid / "scorecard.json").read_text(encoding="utf-8"))
+        with open(written.out / pid / "scorecard.csv", encoding="utf-8", newline="") as f:
+            rows = list(csv.reader(f))
+        assert rows[0] == ["field", "value"]
+        assert rows[1:] == [[k, str(v)] for k, v in flatten(card)], pid
+
+
+# --- isolation -----------------------------------------------------------------------------------------------------
+
+def test_no_scorecard_holds_anything_of_another_partner(written, data):
+    started = time.perf_counter()
+    leaks = check_folder(written.out, data, written.partners)
+    print(f"isolation check of {3 * len(written.partners)} files in {time.perf_counter() - started:.1f}s")
+    assert not leaks, "\n".join(str(x) for x in leaks[:20])
+
+
+def test_no_person_appears_in_any_scorecard(written, warehouse):
+    """Certifications are shown by certification: no holder's id (or pseudonym) and no channel manager appears."""
+    person = person_column(warehouse)
+    managers = [r[0] for r in warehouse.execute("describe marts.dim_partner").fetchall()
+                if r[0].startswith("channel_manager_")]
+    queries = [f"select distinct {person} from marts.fct_certification"]
+    queries += [f"select distinct cast({c} as varchar) from marts.dim_partner" for c in managers]
+    people = {r[0] for r in warehouse.sql(" union ".join(queries)).fetchall() if r[0] and len(str(r[0])) >= 4}
+    assert len(people) > 20
+    pattern = re.compile("|".join(re.escape(p) for p in sorted(people, key=len, reverse=True)))
+    for pid in written.partners:
+        for name in FILES:
+            found = pattern.findall(file_text(written.out / pid / name))
+            assert not found, (pid, name, found[:5])
+
+
+@pytest.fixture(scope="module")
+def index(data):
+    return IsolationIndex(data)
+
+
+def _other_with_figures(data, index, pid: str) -> pd.Series:
+    """Another partner with a domain, a CRM id and a sourced revenue figure the checker treats as identifying
+    (3+ significant digits, not also one of `pid`'s own figures)."""
+    p = data.partners
+    crm = set(data.source_ids[data.source_ids.source_system == "crm"].partner_id)
+    for _, row in p[(p.partner_id != pid) & p.web_domain.notna() & p.partner_id.isin(crm)].iterrows():
+        forms = _forms(row.sourced_won_amount_usd_l4q)
+        if forms and all(pid not in index.figures.get(f, set()) for f in forms):
+            return row
+    raise AssertionError("the sample has no partner with a distinctive sourced revenue figure")
+
+
+def test_the_checker_catches_every_kind_of_injected_leak(written, data, index):
+    """The check is sensitive: one injected name, domain, id or figure of another partner, in any of the forms
+    the renderer writes, is reported and attributed to that partner."""
+    pid = written.partners[0]
+    other = _other_with_figures(data, index, pid)
+    crm_id = data.source_ids[(data.source_ids.partner_id == other.partner_id)
+                             & (data.source_ids.source_system == "crm")].source_record_id.iloc[0]
+    value = float(other.sourced_won_amount_usd_l4q)
+    injections = {
+        "name": other.partner_name,
+        "name, upper case": other.partner_name.upper(),
+        "name, HTML-escaped": html.escape(other.partner_name + " & co"),
+        "name, JSON-escaped": json.dumps(other.partner_name, ensure_ascii=True),
+        "domain": other.web_domain,
+        "partner id": other.partner_id,
+        "crm id": crm_id,
+        "figure, raw": f"{value:.2f}",
+        "figure, JSON": json.dumps(value),
+        "figure, HTML": format_value(value, "usd"),
+        "figure, thousands and cents": f"{value:,.2f}",
+    }
+    for name in FILES:
+        path = written.out / pid / name
+        clean = file_text(path)
+        assert index.find_leaks(clean, pid, name) == [], name
+        for what, text in injections.items():
+            if what == "name, JSON-escaped":
+                if name != "scorecard.json":
+                    continue
+                leaky = file_text_of_json_with(path, text)
+            else:
+                leaky = clean + f"\n<td>{text}</td>\n"
+            leaks = index.find_leaks(leaky, pid, name)
+            assert leaks, f"{what} ({text!r}) injected into {name} was not caught"
+            assert {x.belongs_to for x in leaks} == {other.partner_id}, (what, leaks)
+    # the partner's own identity and figures are never reported
+    own = data.partners[data.partners.partner_id == pid].iloc[0]
+    own_text = f"{own.partner_name} {own.web_domain} {pid} {float(own.sourced_won_amount_usd_l4q):.2f}"
+    assert index.find_leaks(own_text, pid) == []
+
+
+def file_text_of_json_with(path, escaped_name: str) -> str:
+    """A JSON scorecard with another partner's name stored \\u-escaped, read the way the checker reads it."""
+    card = json.loads(path.read_text(encoding="utf-8"))
+    card["note"] = json.loads(escaped_name)
+    leaky = path.with_name("leaky.json")
+    leaky.write_text(json.dumps(card, ensure_ascii=True), encoding="utf-8")
+    try:
+        return file_text(leaky)
+    finally:
+        leaky.unlink()
+
+
+def test_unrounded_percentiles_would_leak_and_the_checker_sees_it(data, tmp_path, monkeypatch, index):
+    """Why percentiles are rounded: without rounding, the median of an odd-sized peer group is exactly one
+    partner's figure, and the isolation check reports it."""
+    sizes = data.partners.groupby("tier").size()
+    odd_tier = next(t for t, n in sizes.items() if (n - 1) % 2 == 1 and n - 1 >= MIN_PEERS)
+    ids = list(data.partners[data.partners.tier == odd_tier].partner_id)
+    monkeypatch.setattr(peers_module, "approx", lambda value, digits=2: value)
+    write_all(data, tmp_path, ids)
+    leaks = check_folder(tmp_path, data, ids)
+    assert any(x.kind == "figure" for x in leaks), "unrounded peer medians went unnoticed"
+    monkeypatch.undo()
+    shutil.rmtree(tmp_path)
+    write_all(data, tmp_path, ids)
+    assert check_folder(tmp_path, data, ids) == []
+
+
+# --- own numbers ---------------------------------------------------------------------------------------------------
+
+def test_own_numbers_match_the_marts(written, warehouse):
+    p360 = _p360(warehouse)
+    gap = warehouse.sql("select * from intermediate.int_tier__partner_gap").df().set_index("partner_id")
+    person = person_column(warehouse)
+    certs = warehouse.sql(
+        "select partner_id, count(*) as records, count(*) filter (where certification_status = 'active') as active, "
+        "count(*) filter (where certification_status = 'expiring') as expiring, "
+        f"count(distinct {person}) filter (where is_valid) as people "
+        "from marts.fct_certification where partner_id is not null group by 1").df().set_index("partner_id")
+    checked_gaps = checked_revenue = 0
+    for pid in written.partners:
+        card = json.loads((written.out / pid / "scorecard.json").read_text(encoding="utf-8"))
+        row = p360.loc[pid]
+        assert card["partner"]["partner_name"] == row.partner_name
+        assert card["tier"]["current"] == (row.tier if isinstance(row.tier, str) else None)
+        rev = card["revenue"]
+        l4q = [q for q in rev["quarters"] if q["period"] == "last 4 quarters"]
+        this = [q for q in rev["quarters"] if q["period"].startswith("this quarter")]
+        assert len(l4q) == 4 and len(this) == 1
+        assert math.isclose(sum(q["sourced_won_usd"] for q in l4q), float(row.sourced_won_amount_usd_l4q), abs_tol=0.005)
+        assert math.isclose(sum(q["influenced_won_usd"] for q in l4q), float(row.influenced_won_amount_usd_l4q),
+                            abs_tol=0.005)
+        assert math.isclose(this[0]["sourced_won_usd"], float(row.sourced_won_amount_usd_this_quarter), abs_tol=0.005)
+        assert math.isclose(this[0]["influenced_won_usd"], float(row.influenced_won_amount_usd_this_quarter),
+                            abs_tol=0.005)
+        assert sum(q["deal_registrations_approved"] for q in l4q) == row.deal_registrations_approved_l4q
+        checked_revenue += row.sourced_won_amount_usd_l4q > 0
+        progress = card["tier"]["progress"]
+        if isinstance(row.next_tier, str):
+            g = gap.loc[pid]
+            assert progress["next_tier"] == row.next_tier
+            assert math.isclose(progress["sourced_revenue"]["gap_usd"], float(row.sourced_revenue_gap_usd), abs_tol=0.005)
+            assert progress["certified_people"]["gap"] == row.certified_people_gap
+            assert progress["deal_registrations"]["gap"] == row.deal_registrations_gap
+            assert progress["open_requirements"] == row.next_tier_open_requirements
+            assert progress["certifications"]["holders_needed"] == g.missing_certification_holders
+            by_cert = progress["certifications"]["by_certification"]
+            assert sum(c["holders_needed"] for c in by_cert) == g.missing_certification_holders
+            assert {c["certification_code"] for c in by_cert if c["holders_needed"]} == set(
+                progress["certifications"]["missing_codes"])
+            page = (written.out / pid / "scorecard.html").read_text(encoding="utf-8")
+            if row.sourced_revenue_gap_usd > 0:
+                assert format_value(float(row.sourced_revenue_gap_usd), "usd") in page
+            checked_gaps += 1
+        else:
+            assert progress is None
+        c = card["certifications"]
+        by = c["by_certification"]
+        expected = certs.loc[pid] if pid in certs.index else None
+        assert sum(r["records"] for r in by) == (expected.records if expected is not None else 0) == _n(
+            row.certification_records)
+        assert sum(r["active_records"] for r in by) == (expected.active if expected is not None else 0)
+        assert sum(r["expiring_records"] for r in by) == (expected.expiring if expected is not None else 0)
+        assert _n(c["certified_people"]) == _n(row.certified_people) == (
+            expected.people if expected is not None else 0)
+        held = {r["certification_code"] for r in by if r["holders"] > 0}
+        assert held == set(c["certifications_held"]) == (
+            {x.strip() for x in row.certifications_held.split(",")} if isinstance(row.certifications_held, str) else set())
+        assert person not in json.dumps(by)
+        for key, column in (("approved_usd", "mdf_approved_usd"), ("claimed_usd", "mdf_claimed_usd"),
+                            ("paid_usd", "mdf_paid_usd")):
+            assert math.isclose(card["mdf"][key], _n(row[column]), abs_tol=0.005), (pid, key)
+    assert checked_gaps >= 30 and checked_revenue >= 10
+
+
+def test_fiscal_quarter_index_matches_the_dbt_macro(warehouse):
+    rows = warehouse.sql("select distinct close_date, fiscal_year * 4 + fiscal_quarter - 1 as qi "
+                         "from marts.fct_opportunity_partner where close_date is not null").fetchall()
+    assert len(rows) > 50
+    assert all(fiscal_quarter_index(d) == qi for d, qi in rows)
+    # a fiscal year starting in February: January belongs to the previous fiscal year's Q4
+    from datetime import date
+    assert fiscal_quarter_index(date(2026, 1, 15), 2) == 2026 * 4 + 3
+    assert fiscal_quarter_index(date(2026, 2, 1), 2) == 2027 * 4 + 0
+
+
+# --- peers ---------------------------------------------------------------------------------------------------------
+
+def test_approx_keeps_two_significant_figures():
+    assert approx(211973.29) == 210000
+    assert approx(4567.8) == 4600
+    assert approx(0.41666) == 0.42
+    assert approx(-1234.5) == -1200
+    assert approx(0) == 0
+    assert approx(7) == 7
+
+
+def _synthetic() -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    rows = []
+    for tier, n in (("Small", 3), ("Edge", 5), ("Six", 6), ("Big", 12), (None, 4)):
+        for i in range(n):
+            rows.append({"partner_id": f"{tier}-{i}", "tier": tier,
+                         "sourced_won_amount_usd_l4q": round(float(rng.uniform(10_000, 900_000)), 2),
+                         "influenced_won_amount_usd_l4q": round(float(rng.uniform(10_000, 900_000)), 2),
+                         "deal_registrations_approved_l4q": int(rng.integers(0, 30)),
+                         "certified_people": int(rng.integers(0, 12)),
+                         "win_rate_l4q": float(rng.uniform(0, 1)) if i % 3 else np.nan,
+                         "health_score": round(float(rng.uniform(20, 90)), 1)})
+    return pd.DataFrame(rows)
+
+
+def test_peer_groups_below_five_are_never_reported():
+    frame = _synthetic()
+    for pid in ("Small-0", "Edge-0"):  # 2 and 4 other partners
+        result = peer_comparison(frame, pid)
+        assert result["reported"] is False and result["reason"] == "peer group too small"
+        assert result["metrics"] == {}
+    result = peer_comparison(frame, "None-0")
+    assert result["reported"] is False and "no current tier" in result["reason"]
+    six = peer_comparison(frame, "Six-0")  # exactly 5 others
+    assert six["reported"] is True and six["peers"] == 5
+    assert all(m["reported"] for k, m in six["metrics"].items() if k != "win_rate_l4q")
+    # win_rate is missing for every third partner: only 4 of the 5 others have one -> that metric is hidden
+    assert six["metrics"]["win_rate_l4q"]["reported"] is False
+    assert "p50" not in six["metrics"]["win_rate_l4q"]
+    big = peer_comparison(frame, "Big-1")
+    assert big["reported"] and big["metrics"]["win_rate_l4q"]["reported"]
+
+
+def test_peer_percentiles_are_rounded_and_the_rank_is_right():
+    frame = _synthetic()
+    me = frame[frame.partner_id == "Big-0"].iloc[0]
+    others = frame[(frame.tier == "Big") & (frame.partner_id != "Big-0")]
+    result = peer_comparison(frame, "Big-0")
+    m = result["metrics"]["sourced_won_amount_usd_l4q"]
+    values = others.sourced_won_amount_usd_l4q.to_numpy()
+    for p in (25, 50, 75):
+        exact = float(np.percentile(values, p))
+        assert m[f"p{p}"] == approx(exact) != exact
+        assert m[f"p{p}"] not in set(values)
+    assert m["own_percentile_rank"] == round(100 * (values < me.sourced_won_amount_usd_l4q).sum() / len(values))
+    assert set(m) == {"label", "kind", "reported", "approximate", "p25", "p50", "p75", "own_value",
+                      "own_percentile_rank"}
+    # an odd-sized group's median is one partner's figure; reported rounded, never as is
+    odd = metric_stats(1.0, pd.Series([123456.78, 234567.89, 345678.91, 456789.12, 567891.23]))
+    assert odd["p50"] == 350000.0
+
+
+def test_peer_statistics_on_the_sample_follow_the_group_sizes(written, warehouse):
+    sizes = dict(warehouse.sql("select tier, count(*) from marts.partner_360 where tier is not null group by 1").fetchall())
+    for pid in written.partners:
+        card = json.loads((written.out / pid / "scorecard.json").read_text(encoding="utf-8"))
+        tier = card["tier"]["current"]
+        expected = tier is not None and sizes[tier] - 1 >= MIN_PEERS
+        assert card["peers"]["reported"] is expected, (pid, tier)
+        if expected:
+            assert card["peers"]["peers"] == sizes[tier] - 1
+    assert any(sizes[t] - 1 >= MIN_PEERS for t in sizes)
+
+
+def test_a_small_tier_on_the_sample_gets_no_peer_statistics(data, tmp_path):
+    """The sample's tiers are all large enough, so shrink two of them: 5 partners (4 peers each) -> hidden,
+    6 partners (5 peers each) -> shown."""
+    by_tier = data.partners.dropna(subset=["tier"]).groupby("tier").partner_id.apply(list)
+    small_tier, edge_tier = [t for t in by_tier.index if len(by_tier[t]) >= 6][:2]
+    keep = set(by_tier[small_tier][:5]) | set(by_tier[edge_tier][:6])
+    universe = data.partners[data.partners.partner_id.isin(keep)]
+    for pid in by_tier[small_tier][:5]:
+        card = build_scorecard(data, pid, peers_from=universe)
+        assert card["peers"] == {"tier": small_tier, "reported": False, "reason": "peer group too small",
+                                 "min_peers": MIN_PEERS, "metrics": {}}
+    for pid in by_tier[edge_tier][:6]:
+        card = build_scorecard(data, pid, peers_from=universe)
+        assert card["peers"]["reported"] and card["peers"]["peers"] == 5
+    # rendered: the small group's page says so and shows no percentile at all
+    result = write_all(data, tmp_path, [by_tier[small_tier][0]], peers_from=universe)
+    page = (result.out / by_tier[small_tier][0] / "scorecard.html").read_text(encoding="utf-8")
+    assert "Peer group too small" in page and "≈" not in page
+    assert "p25" not in (result.out / by_tier[small_tier][0] / "scorecard.csv").read_text(encoding="utf-8")
+
+
+# --- entry points --------------------------------------------------------------------------------------------------
+
+def test_cli_writes_one_partner_and_refuses_a_wrong_day(pipeline, written, tmp_path, capsys):
+    from scorecards.__main__ import main
+
+    _, settings = pipeline
+    pid = written.partners[1]
+    assert main(["--out", str(tmp_path), "--partner", pid, "--warehouse", str(settings.published)]) == 0
+    assert {p.name for p in tmp_path.iterdir()} == {pid, "index.html", "index.csv"}
+    assert "isolation check passed" in capsys.readouterr().out
+    assert main(["--out", str(tmp_path / "x"), "--as-of", "2020-01-01", "--warehouse", str(settings.published)]) == 2
+    assert "describes 2026-11-24" in capsys.readouterr().err
+    assert main(["--out", str(tmp_path / "y"), "--partner", "nope", "--warehouse", str(settings.published)]) == 2
+    with pytest.raises(SystemExit) as exit_:
+        main(["--help"])
+    assert exit_.value.code == 0
+    assert "--partner ID" in capsys.readouterr().out
+
+
+def test_dagster_asset_writes_scorecards_outside_the_nightly_job(pipeline, written, tmp_path, monkeypatch):
+    import dagster as dg
+
+    from orchestration.definitions import defs
+    from orchestration.scorecards import SCORECARDS_KEY, partner_scorecards
+
+    nightly = defs.resolve_job_def("build_warehouse").asset_layer.executable_asset_keys
+    assert SCORECARDS_KEY not in nightly
+    assert SCORECARDS_KEY in defs.resolve_job_def("partner_scorecards").asset_layer.executable_asset_keys
+    monkeypatch.setenv("PW_REPORTS_DIR", str(tmp_path))
+    pids = written.partners[:2]
+    result = dg.materialize([partner_scorecards], run_config={
+        "ops": {"scorecards__partner_scorecards": {"config": {"partners": pids}}}})
+    assert result.success
+    metadata = result.asset_materializations_for_node("scorecards__partner_scorecards")[0].metadata
+    assert metadata["partners_written"].value == 2
+    assert metadata["folder"].value == str(tmp_path / "scorecards")
+    for pid in pids:
+        assert (tmp_path / "scorecards" / pid / "scorecard.html").exists()
+
+
+# --- browser -------------------------------------------------------------------------------------------------------
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+def test_scorecard_renders_in_headless_chromium(written, tmp_path):
+    if not _chromium():
+        pytest.fail("Chromium is not installed: apt-get install -y chromium chromium-driver")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+
+    cards = {pid: json.loads((written.out / pid / "scorecard.json").read_text(encoding="utf-8"))
+             for pid in written.partners}
+    pid = next(p for p, c in cards.items() if c["peers"]["reported"] and c["tier"]["progress"]
+               and c["revenue"]["sourced_won_usd_l4q"] > 0)
+    options = webdriver.ChromeOptions()
+    options.binary_location = _chromium()
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    options.add_argument("--window-size=1200,3000")
+    driver_path = shutil.which("chromedriver")
+    service = Service(executable_path=driver_path) if driver_path else Service()
+    driver = webdriver.Chrome(options=options, service=service)
+    try:
+        driver.get((written.out / pid / "scorecard.html").as_uri())
+        assert cards[pid]["partner"]["partner_name"] in driver.title
+        headings = [h.text for h in driver.find_elements(By.TAG_NAME, "h2")]
+        for heading in ("Your tier", f"Progress to {cards[pid]['tier']['progress']['next_tier']}", "Revenue by quarter",
+                        "Certifications", "Market development funds (MDF)", "Compared with your peers"):
+            assert heading in headings, headings
+        charts = driver.find_elements(By.CSS_SELECTOR, "svg.chart")
+        labels = [c.get_attribute("aria-label") for c in charts]
+        assert labels == ["Tier history", "Won revenue by quarter", "Position against peers of the same tier"], labels
+        assert all(c.size["width"] > 200 and c.size["height"] > 80 for c in charts), [c.size for c in charts]
+        # the peer chart draws one panel per reported metric
+        reported = sum(m["reported"] for m in cards[pid]["peers"]["metrics"].values())
+        assert len(charts[2].find_elements(By.CSS_SELECTOR, "g[id^='axes_']")) == reported
+        shot = tmp_path / "scorecard.png"
+        driver.save_screenshot(str(shot))
+        assert shot.stat().st_size > 10_000
+        print("scorecard screenshot:", shot)
+    finally:
+        driver.quit()
