@@ -9,7 +9,7 @@ DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 PARTNERS ?= 2000
 export DAGSTER_HOME
 
-.PHONY: help run test dev manifest bench sample lint summary status backfill clean audit
+.PHONY: help run test dev manifest bench sample lint summary status backfill clean audit erase scorecards
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -52,7 +52,16 @@ audit: $(STAMP)  ## quarterly audit report into reports/audit-<YYYY>-Q<n>/ (QUAR
 	$(PY) -m audit $(if $(QUARTER),--quarter $(QUARTER))
 
 lint: $(STAMP)  ## ruff
-	$(VENV)/bin/ruff check connectors data_contracts orchestration tests benchmarks audit
+	$(VENV)/bin/ruff check connectors data_contracts orchestration tests benchmarks audit scorecards
 
-clean:  ## remove generated data, the warehouse, dbt target and Dagster home (keeps .venv)
-	rm -rf data .dagster_home dbt_project/target dbt_project/logs
+clean:  ## remove generated data, the warehouse, dbt target and Dagster home (keeps .venv and data/secrets)
+	@# data/secrets holds the pseudonymization key and the erasure suppression list: losing them would re-key every
+	@# pseudonym and forget who asked to be erased.
+	@if [ -d data ]; then find data -mindepth 1 -maxdepth 1 ! -name secrets -exec rm -rf {} +; fi
+	rm -rf .dagster_home dbt_project/target dbt_project/logs
+
+erase: $(STAMP)  ## erasure request: remove the person EMAIL=... from every layer (REASON=..., DRY_RUN=1)
+	$(PY) -m orchestration.cli erase --email "$(EMAIL)" $(if $(REASON),--reason "$(REASON)") $(if $(DRY_RUN),--dry-run)
+
+scorecards: $(STAMP)  ## one scorecard per partner into reports/scorecards/<partner_id>/ (OUT=..., PARTNER=<id>)
+	$(PY) -m scorecards $(if $(OUT),--out $(OUT)) $(if $(PARTNER),--partner $(PARTNER))

@@ -1,7 +1,8 @@
 """Load one raw entity: find new extract files, validate every batch against the contract, write valid rows
 to `raw_<system>.<entity>` and invalid ones to `ops.quarantine`, all in one transaction.
 
-Invariant: for every file, rows read = rows loaded + rows quarantined. A file whose share of bad rows is
+Invariant: for every file, rows read = rows loaded + rows quarantined + rows suppressed (rows of people erased
+on request, `connectors.suppression`; zero unless someone was erased). A file whose share of bad rows is
 above the threshold, or that cannot be read, raises `ExtractFileError` and nothing of the run is kept.
 """
 
@@ -25,6 +26,7 @@ from connectors.base import SourceSystem
 from connectors.errors import ExtractFileError
 from connectors.readers import LINE_COLUMN, Batch, MalformedRow, check_csv_complete, read_batches
 from connectors.settings import Settings
+from connectors.suppression import Suppression
 from connectors.warehouse import LOAD_COLUMNS, ensure_tables, raw_table_name
 from data_contracts._fields import FALSE_VALUES, RULE_MESSAGES, TRUE_VALUES, required_columns
 
@@ -44,6 +46,7 @@ class FileReport:
     rows_read: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
+    rows_suppressed: int = 0  # rows of erased people: dropped, never loaded nor quarantined
     rules: Counter = field(default_factory=Counter)
     ignored_columns: list[str] = field(default_factory=list)
     duplicate_of: str | None = None
@@ -81,12 +84,14 @@ class EntityLoader:
         self.table = raw_table_name(source.name, entity)
         self.load_id = uuid.uuid4().hex
         self.loaded_at = datetime.now(UTC)
+        self.suppression = Suppression.for_entity(source.name, entity)
 
     # --- orchestration of one run --------------------------------------------------------------------
 
     def run(self) -> EntityReport:
         report = EntityReport(self.source.name, self.entity)
         ensure_tables(self.con)
+        self.con.execute("ALTER TABLE ops.loaded_files ADD COLUMN IF NOT EXISTS rows_suppressed BIGINT DEFAULT 0")
         self.con.execute("SET TimeZone = 'UTC'")
         self.con.execute("BEGIN TRANSACTION")
         try:
@@ -143,8 +148,12 @@ class EntityLoader:
     def _load_batch(self, batch: Batch, report: FileReport) -> None:
         frame = self._canonical_frame(batch.table, report)
         report.rows_read += len(frame) + len(batch.malformed)
+        malformed = batch.malformed
+        if self.suppression is not None:
+            frame, malformed, suppressed = self.suppression.apply(frame, malformed)
+            report.rows_suppressed += suppressed
         failures = self._validate(frame)
-        quarantine = [self._malformed_rows(report.file, batch.malformed)]
+        quarantine = [self._malformed_rows(report.file, malformed)]
         bad_index = failures.index.unique() if failures is not None else pd.Index([])
         if failures is not None:
             quarantine.append(self._contract_failures(report.file, frame, failures))
@@ -158,7 +167,7 @@ class EntityLoader:
             report.rules.update(quarantined["rule"].tolist())
             lines = quarantined["source_line"].nunique()
             report.rows_quarantined += lines
-        report.rows_loaded = report.rows_read - report.rows_quarantined
+        report.rows_loaded = report.rows_read - report.rows_quarantined - report.rows_suppressed
 
     def _canonical_frame(self, table: pa_arrow.Table, report: FileReport) -> pd.DataFrame:
         headers = [n for n in table.column_names if n != LINE_COLUMN]
@@ -313,12 +322,12 @@ class EntityLoader:
     def _record_file(self, report: FileReport) -> None:
         self.con.execute(
             "INSERT INTO ops.loaded_files (load_id, system, entity, source_file, content_sha256, status, duplicate_of, "
-            "rows_read, rows_loaded, rows_quarantined, bytes, seconds, loaded_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "rows_read, rows_loaded, rows_quarantined, rows_suppressed, bytes, seconds, loaded_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 self.load_id, self.source.name, self.entity, report.file, report.sha256, report.status,
                 report.duplicate_of, report.rows_read, report.rows_loaded, report.rows_quarantined,
-                report.bytes, report.seconds, self.loaded_at,
+                report.rows_suppressed, report.bytes, report.seconds, self.loaded_at,
             ],
         )
 

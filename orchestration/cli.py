@@ -5,6 +5,7 @@
     python -m orchestration.cli summary        # what the warehouse holds now
     python -m orchestration.cli status         # the last runs and what failed
     python -m orchestration.cli backfill --from 2026-11-01 --to 2026-11-24
+    python -m orchestration.cli erase --email someone@example.com --reason "request 42" [--dry-run]
 """
 
 from __future__ import annotations
@@ -140,6 +141,37 @@ def status(args: argparse.Namespace) -> int:
     return 0
 
 
+def erase(args: argparse.Namespace) -> int:
+    from orchestration.erasure import erase as erase_person
+
+    try:
+        report = erase_person(Settings.from_env(), args.email, reason=args.reason, dry_run=args.dry_run,
+                              log=lambda line: print(line, file=sys.stderr, flush=True))
+    except ValueError as error:
+        print(f"erase: {error}", file=sys.stderr)
+        return 2
+    print(report.table())
+    return 0
+
+
+ERASE_HELP = """\
+Remove one person (identified by an email address, trimmed, any case) from every layer of the warehouse.
+
+Rows that ARE the person (crm.user, lms.user, marketing.lead; every delivered version) are deleted, and so are
+the person's own records linked by their id (lms.enrollment, lms.certification, marketing.campaign_member).
+Business rows that only MENTION the person (a partner's contact fields, portal events) are kept: the email
+becomes erased_0@<its domain> (partner matching uses the company domain) and the person's other columns (name,
+IP address) are set to NULL. The person's rows in ops.quarantine and in the history marts are deleted; dbt
+rebuilds every other model (--full-refresh); the compacted working file is published and older Parquet exports
+are deleted. --dry-run prints the rows per table and changes nothing.
+ops.erasure_log records when, why and how many rows per table, never the email, a name or a pseudonym.
+
+The landing archive is not rewritten (it is the record of what was delivered): the person is added to a
+suppression list (PW_ERASURE_REGISTRY, default erasures.jsonl beside the pseudonymization key; keyed hashes
+only), and every later load or backfill drops or redacts their rows and counts them as rows_suppressed.
+PW_ERASE_LANDING=1 also rewrites the CSV / JSON-lines landing files that hold the person (Parquet: never)."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="partner-warehouse",
@@ -168,6 +200,12 @@ def build_parser() -> argparse.ArgumentParser:
     status_parser = commands.add_parser("status", help="the last runs and what failed")
     status_parser.add_argument("--runs", type=int, default=5, help="how many runs to show (default 5)")
     status_parser.set_defaults(func=status)
+    erase_parser = commands.add_parser("erase", help="erasure request: remove one person from every layer",
+                                       description=ERASE_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    erase_parser.add_argument("--email", required=True, help="the person's email address")
+    erase_parser.add_argument("--reason", help="why (a ticket number; never the person's email or name)")
+    erase_parser.add_argument("--dry-run", action="store_true", help="report the rows per table, change nothing")
+    erase_parser.set_defaults(func=erase)
     return parser
 
 

@@ -44,13 +44,16 @@ def _metadata(report: EntityReport) -> dict:
         "rows_read": report.total("rows_read"),
         "rows_loaded": report.total("rows_loaded"),
         "rows_quarantined": report.total("rows_quarantined"),
+        "rows_suppressed": report.total("rows_suppressed"),
         "quarantine_rules": dg.MetadataValue.json(dict(report.rules)),
         "files": dg.MetadataValue.json(files),
     }
 
 
 def _accounting_check(report: EntityReport, key: dg.AssetKey) -> dg.AssetCheckResult:
-    unbalanced = [f.file for f in report.files if f.rows_read != f.rows_loaded + f.rows_quarantined]
+    # Suppressed: rows of people erased on request (connectors.suppression), dropped by the loader and counted.
+    unbalanced = [f.file for f in report.files
+                  if f.rows_read != f.rows_loaded + f.rows_quarantined + f.rows_suppressed]
     return dg.AssetCheckResult(
         asset_key=key,
         check_name=ROWS_ACCOUNTED,
