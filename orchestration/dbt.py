@@ -14,7 +14,6 @@ from connectors.settings import Settings
 from connectors.warehouse import connect, writer_lock
 from data_contracts import CONTRACTS
 from orchestration.dbt_env import DBT_PROJECT_DIR, dbt_command, dbt_environment
-from orchestration.dbt_state import full_refresh_reason, project_fingerprint, record_build
 from orchestration.ingest import raw_asset_key
 from orchestration.run_log import record_model_runs
 
@@ -60,19 +59,10 @@ def partner_warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliR
     settings = Settings.from_env()
     os.environ.update(dbt_environment(settings))
     with writer_lock(settings):
-        fingerprint = project_fingerprint()
-        with connect(settings) as con:
-            reason = full_refresh_reason(con, fingerprint)
         # Unit tests check SQL logic, not data: they run in CI (tests/test_dbt_unit_tests.py), not every night.
-        args = ["build", "--exclude-resource-type", "unit_test"]
-        if reason:
-            context.log.info(f"dbt build with --full-refresh: {reason}")
-            args.append("--full-refresh")
-        invocation = dbt.cli(args, context=context, raise_on_error=False)
+        invocation = dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context, raise_on_error=False)
         yield from invocation.stream()
         _record_results(settings, context.run.run_id, invocation)
-        with connect(settings) as con:
-            record_build(con, context.run.run_id, fingerprint, bool(reason), invocation.is_successful())
     if not invocation.is_successful():
         raise dg.Failure(
             description="dbt build failed: see the failed models and tests in ops.model_runs and the dbt log above.",

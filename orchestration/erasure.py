@@ -11,7 +11,7 @@ Under the writer lock, in this order:
    enrolments and certifications, campaign memberships), set the person's columns to NULL on business rows that
    MENTION them (partner contact fields, portal events; the email keeps only its domain), delete their rows from ops.quarantine, purge them from
    the incremental history marts (which a build appends to and never rebuilds), and write ops.erasure_log;
-4. rebuild every other dbt model and run the tests (`dbt build --full-refresh`: staging tables are incremental;
+4. rebuild every other dbt model and run the tests (`dbt build --full-refresh`, so any incremental model is rebuilt too;
    same as-of date as the last build; history models excluded, so no snapshot is added), then check that no
    table or view still holds the email, the pseudonym or a name of the person;
 5. compact the working file (deleted rows can survive in DuckDB's free blocks), publish it (atomic replace of the
@@ -340,8 +340,7 @@ def _last_as_of_date(settings: Settings) -> str | None:
 
 def rebuild_dbt(settings: Settings, history: set[str]) -> None:
     """`dbt build --full-refresh` of everything but the history models, as of the last build's date (PW_AS_OF_DATE
-    wins). Full refresh: staging tables are incremental (a night re-ranks only keys with new versions) and must
-    lose the erased rows too."""
+    wins). Full refresh: should a model become incremental, it must lose the erased rows too."""
     from orchestration.dbt_env import dbt_command, dbt_environment
 
     env = {**os.environ, **dbt_environment(settings)}

@@ -354,8 +354,8 @@ def test_reload_of_the_landing_archive_does_not_bring_the_person_back(erased, tm
 
 
 def test_history_models_are_the_append_only_marts_only():
-    """Staging tables are incremental too, but dbt rebuilds them (--full-refresh): only models that never rebuild
-    (full_refresh=false) are purged in place and left out of the rebuild."""
+    """Only models that never rebuild (incremental with full_refresh=false) are purged in place and left out of the
+    rebuild; everything else is rebuilt (--full-refresh)."""
     from orchestration.erasure import history_models
 
     models = history_models()

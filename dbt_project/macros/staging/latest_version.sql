@@ -9,10 +9,6 @@
     relation:       a CTE or relation with the renamed columns and _loaded_at, _source_file, _source_line
     key_columns:    the (renamed) key columns
     version_column: the (renamed) last-modified column, or none
-
-    In an incremental model (staging models are), only keys with a row loaded after the model's newest
-    `_loaded_at` are re-ranked and merged on the model's unique_key. Raw rows changed in place (an erasure) are not
-    seen: such changes must be followed by a full refresh.
 -#}
 {% macro latest_version(relation, key_columns, version_column=none) -%}
     {%- set order_by = [] -%}
@@ -29,20 +25,6 @@
                 order by {{ order_by | join(', ') }}
             ) as _version_rank
         from {{ relation }}
-        {%- if is_incremental() %}
-        -- Incremental run: only the keys that received a version since this table's newest row compete again,
-        -- with all their versions, so a late file holding an older version still loses.
-        where exists (
-            select 1
-            from {{ relation }} as changed
-            where changed._loaded_at > (
-                select coalesce(max(_loaded_at), {{ dbt.safe_cast("'1900-01-01'", type_timestamp_tz()) }}) from {{ this }}
-            )
-            {%- for key in key_columns %}
-                and changed.{{ key }} = {{ relation }}.{{ key }}
-            {%- endfor %}
-        )
-        {%- endif %}
     ) as ranked
     where _version_rank = 1
 {%- endmacro %}

@@ -1,7 +1,3 @@
--- A soft-deleted latest version replaces the record, then the post-hook removes it: an incremental run must
--- see the deletion to drop a record it loaded on an earlier night.
-{{ config(unique_key=['account_id'], post_hook="delete from {{ this }} where is_deleted") }}
-
 with
 
 source as (
@@ -76,7 +72,6 @@ final as (
         latest.is_partner,
         latest.created_at,
         latest.last_modified_at,
-        latest.is_deleted,
         latest._source_file,
         latest._source_line,
         latest._loaded_at
@@ -86,6 +81,7 @@ final as (
         on latest.country_key = country_aliases.alias
     left join {{ ref('free_mail_domains') }} as free_mail_domains
         on latest.web_domain = free_mail_domains.domain
+    where not latest.is_deleted
 
 )
 

@@ -1,7 +1,3 @@
--- A soft-deleted latest version replaces the record, then the post-hook removes it: an incremental run must
--- see the deletion to drop a record it loaded on an earlier night.
-{{ config(unique_key=['opportunity_id'], post_hook="delete from {{ this }} where is_deleted") }}
-
 with
 
 source as (
@@ -86,7 +82,6 @@ final as (
         latest.close_date,
         latest.created_at,
         latest.last_modified_at,
-        latest.is_deleted,
         latest._source_file,
         latest._source_line,
         latest._loaded_at
@@ -96,6 +91,7 @@ final as (
         on latest.stage_key = lower(stage_map.stage_name)
     left join {{ ref('currency_aliases') }} as currency_aliases
         on latest.currency_key = currency_aliases.alias
+    where not latest.is_deleted
 
 )
 

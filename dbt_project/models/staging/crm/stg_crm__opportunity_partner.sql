@@ -1,7 +1,3 @@
--- A soft-deleted latest version replaces the record, then the post-hook removes it: an incremental run must
--- see the deletion to drop a record it loaded on an earlier night.
-{{ config(unique_key=['opportunity_partner_id'], post_hook="delete from {{ this }} where is_deleted") }}
-
 with
 
 source as (
@@ -55,12 +51,12 @@ final as (
         is_primary,
         created_at,
         last_modified_at,
-        is_deleted,
         _source_file,
         _source_line,
         _loaded_at
 
     from latest
+    where not is_deleted
 
 )
 

@@ -1,5 +1,3 @@
-{{ config(unique_key=['commission_payout_id']) }}
-
 with
 
 source as (

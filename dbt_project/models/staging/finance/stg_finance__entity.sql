@@ -1,5 +1,3 @@
-{{ config(unique_key=['entity_id']) }}
-
 with
 
 source as (

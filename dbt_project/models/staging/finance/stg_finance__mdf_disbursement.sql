@@ -1,5 +1,3 @@
-{{ config(unique_key=['mdf_disbursement_id']) }}
-
 with
 
 source as (

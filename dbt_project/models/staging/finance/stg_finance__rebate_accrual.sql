@@ -1,5 +1,3 @@
-{{ config(unique_key=['rebate_accrual_id']) }}
-
 with
 
 source as (

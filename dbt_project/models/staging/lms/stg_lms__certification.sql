@@ -1,5 +1,3 @@
-{{ config(unique_key=['certification_record_id']) }}
-
 with
 
 source as (

@@ -1,5 +1,3 @@
-{{ config(unique_key=['course_id']) }}
-
 with
 
 source as (

@@ -1,5 +1,3 @@
-{{ config(unique_key=['enrollment_id']) }}
-
 with
 
 source as (

@@ -1,5 +1,3 @@
-{{ config(unique_key=['organization_id']) }}
-
 with
 
 source as (

@@ -1,5 +1,3 @@
-{{ config(unique_key=['user_id']) }}
-
 with
 
 source as (

@@ -1,5 +1,3 @@
-{{ config(unique_key=['campaign_id']) }}
-
 with
 
 source as (

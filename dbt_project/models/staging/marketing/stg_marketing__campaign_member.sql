@@ -1,5 +1,3 @@
-{{ config(unique_key=['campaign_member_id']) }}
-
 with
 
 source as (

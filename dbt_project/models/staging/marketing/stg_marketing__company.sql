@@ -1,5 +1,3 @@
-{{ config(unique_key=['company_id']) }}
-
 with
 
 source as (

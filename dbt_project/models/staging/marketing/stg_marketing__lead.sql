@@ -1,5 +1,3 @@
-{{ config(unique_key=['lead_id']) }}
-
 with
 
 source as (

@@ -1,5 +1,3 @@
-{{ config(unique_key=['deal_registration_id']) }}
-
 with
 
 source as (

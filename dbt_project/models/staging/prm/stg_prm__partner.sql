@@ -1,5 +1,3 @@
-{{ config(unique_key=['prm_partner_id']) }}
-
 with
 
 source as (

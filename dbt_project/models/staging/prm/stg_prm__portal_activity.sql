@@ -1,5 +1,3 @@
-{{ config(unique_key=['portal_event_id']) }}
-
 with
 
 source as (
