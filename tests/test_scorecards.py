@@ -166,6 +166,28 @@ def test_the_checker_catches_every_kind_of_injected_leak(written, data, index):
     assert index.find_leaks(own_text, pid) == []
 
 
+def test_a_figure_the_scorecard_derives_from_own_data_is_not_a_leak_even_if_another_partner_has_it(written, data):
+    """Coincidences are not leaks: a figure the partner's own scorecard computes (approved but unclaimed MDF, not a
+    mart column) may equal another partner's figure to the dollar. It is exempt for that partner only."""
+    from scorecards.build import build_scorecard
+
+    index = IsolationIndex(data)  # a private index: its figure table is changed below
+    for pid in written.partners:
+        derived = build_scorecard(data, pid)["mdf"]["unclaimed_approved_usd"]
+        forms = _forms(derived)
+        if forms and not forms & index.own.get(pid, {}).get("figure", set()):
+            break
+    else:
+        raise AssertionError("no partner of the sample has a distinctive derived MDF figure")
+    other, third = [p for p in written.partners if p != pid][:2]
+    for form in forms:
+        index.figures.setdefault(form, set()).add(other)  # another partner happens to have the same figure
+    text = f"<td>{format_value(derived, 'usd')}</td> <td>{derived:.2f}</td>"
+    assert index.find_leaks(text, pid) == []
+    leaks = index.find_leaks(text, third)
+    assert leaks and {x.belongs_to for x in leaks} == {other}
+
+
 def file_text_of_json_with(path, escaped_name: str) -> str:
     """A JSON scorecard with another partner's name stored \\u-escaped, read the way the checker reads it."""
     card = json.loads(path.read_text(encoding="utf-8"))
