@@ -14,11 +14,10 @@ import pytest
 
 from audit.quarter import Quarter
 from audit.scoring import score
+from tests.browser import CHROMIUM_FLAGS, chromium, headless_chrome
 
 MIN_PRECISION = 0.95
 MIN_RECALL = 0.90
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage"]
 
 
 @pytest.fixture(scope="module")
@@ -150,26 +149,10 @@ def test_past_quarter_regenerates_with_the_same_numbers(published, tmp_path):
     assert next_quarter["by_type"]["orphan"] == 0 < before["by_type"]["orphan"]
 
 
-def _chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-
-
 def test_report_renders_in_headless_chromium(report, tmp_path):
-    if not _chromium():
-        pytest.fail("Chromium is not installed: apt-get install -y chromium chromium-driver")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = _chromium()
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    options.add_argument("--window-size=1300,2400")
-    driver_path = shutil.which("chromedriver")
-    service = Service(executable_path=driver_path) if driver_path else Service()
-    driver = webdriver.Chrome(options=options, service=service)
-    try:
+    with headless_chrome("1300,2400") as driver:
         driver.get((report.folder / "index.html").as_uri())
         assert "audit 2026-Q4" in driver.title
         headings = [h.text for h in driver.find_elements(By.TAG_NAME, "h2")]
@@ -184,15 +167,13 @@ def test_report_renders_in_headless_chromium(report, tmp_path):
         assert shot.stat().st_size > 10_000
         shutil.copy(shot, tmp_path / "screenshot.png")
         print("audit report screenshot:", shot)
-    finally:
-        driver.quit()
 
 
 def test_chromium_cli_screenshot(report, tmp_path):
     """The same page through `chromium --headless --screenshot` (no driver): renders to a non-trivial PNG."""
-    if not _chromium():
+    if not chromium():
         pytest.fail("Chromium is not installed: apt-get install -y chromium chromium-driver")
     shot = tmp_path / "cli.png"
-    subprocess.run([_chromium(), *CHROMIUM_FLAGS, "--window-size=1300,1800", f"--screenshot={shot}",
+    subprocess.run([chromium(), *CHROMIUM_FLAGS, "--window-size=1300,1800", f"--screenshot={shot}",
                     (report.folder / "index.html").as_uri()], check=True, capture_output=True, timeout=120)
     assert shot.stat().st_size > 10_000

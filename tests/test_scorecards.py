@@ -22,9 +22,7 @@ from scorecards.data import fiscal_quarter_index, load, person_column
 from scorecards.isolation import FILES, IsolationIndex, _forms, check_folder, file_text
 from scorecards.peers import MIN_PEERS, approx, metric_stats, peer_comparison
 from scorecards.render import format_value, write_all
-
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage"]
+from tests.browser import headless_chrome
 
 
 @pytest.fixture(scope="module")
@@ -169,8 +167,6 @@ def test_the_checker_catches_every_kind_of_injected_leak(written, data, index):
 def test_a_figure_the_scorecard_derives_from_own_data_is_not_a_leak_even_if_another_partner_has_it(written, data):
     """Coincidences are not leaks: a figure the partner's own scorecard computes (approved but unclaimed MDF, not a
     mart column) may equal another partner's figure to the dollar. It is exempt for that partner only."""
-    from scorecards.build import build_scorecard
-
     index = IsolationIndex(data)  # a private index: its figure table is changed below
     for pid in written.partners:
         derived = build_scorecard(data, pid)["mdf"]["unclaimed_approved_usd"]
@@ -432,30 +428,14 @@ def test_dagster_asset_writes_scorecards_outside_the_nightly_job(pipeline, writt
 
 # --- browser -------------------------------------------------------------------------------------------------------
 
-def _chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-
-
 def test_scorecard_renders_in_headless_chromium(written, tmp_path):
-    if not _chromium():
-        pytest.fail("Chromium is not installed: apt-get install -y chromium chromium-driver")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
 
     cards = {pid: json.loads((written.out / pid / "scorecard.json").read_text(encoding="utf-8"))
              for pid in written.partners}
     pid = next(p for p, c in cards.items() if c["peers"]["reported"] and c["tier"]["progress"]
                and c["revenue"]["sourced_won_usd_l4q"] > 0)
-    options = webdriver.ChromeOptions()
-    options.binary_location = _chromium()
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    options.add_argument("--window-size=1200,3000")
-    driver_path = shutil.which("chromedriver")
-    service = Service(executable_path=driver_path) if driver_path else Service()
-    driver = webdriver.Chrome(options=options, service=service)
-    try:
+    with headless_chrome("1200,3000") as driver:
         driver.get((written.out / pid / "scorecard.html").as_uri())
         assert cards[pid]["partner"]["partner_name"] in driver.title
         headings = [h.text for h in driver.find_elements(By.TAG_NAME, "h2")]
@@ -473,5 +453,3 @@ def test_scorecard_renders_in_headless_chromium(written, tmp_path):
         driver.save_screenshot(str(shot))
         assert shot.stat().st_size > 10_000
         print("scorecard screenshot:", shot)
-    finally:
-        driver.quit()
