@@ -3,6 +3,11 @@ real DuckDB file, on the generated sample; the result is checked against the gen
 
 from __future__ import annotations
 
+import json
+import shutil
+
+import duckdb
+import pytest
 from dagster import AssetCheckSeverity, AssetKey
 
 from connectors.registry import SOURCES
@@ -62,3 +67,30 @@ def test_the_dagster_graph_links_raw_tables_to_staging(pipeline):
         assert AssetKey(["raw", system, entity]) in staging.parent_keys
         assert graph.get(AssetKey(["raw", system, entity])).group_name == system
     assert set(SOURCES) == {s for s, _ in CONTRACTS}
+
+
+def test_mart_columns_declared_not_null_are_not_null_in_the_tables_and_reject_nulls(pipeline, tmp_path):
+    """Mart contracts declare NOT NULL as constraints (checked by DuckDB as the table is written, no test query):
+    every declared column is NOT NULL in the built tables, and a null written there is refused."""
+    from orchestration.dbt import manifest_path  # imports the Dagster definitions: only once the manifest exists
+
+    _, settings = pipeline
+    nodes = json.loads(manifest_path().read_text())["nodes"].values()
+    declared = {
+        (node["name"], column["name"])
+        for node in nodes
+        if node["resource_type"] == "model" and node["fqn"][1] == "marts"
+        for column in node["columns"].values()
+        if any(c["type"] == "not_null" for c in column.get("constraints", []))
+    }
+    assert len(declared) > 80
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(settings.warehouse_path, copy)
+    with duckdb.connect(str(copy)) as con:
+        built = set(con.execute(
+            "SELECT table_name, unnest(constraint_column_names) FROM duckdb_constraints() "
+            "WHERE schema_name = 'marts' AND constraint_type = 'NOT NULL'"
+        ).fetchall())
+        assert declared - built == set()
+        with pytest.raises(duckdb.ConstraintException, match="NOT NULL constraint failed"):
+            con.execute("INSERT INTO marts.fct_opportunity_partner (opportunity_partner_key) VALUES (NULL)")
