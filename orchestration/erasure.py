@@ -431,35 +431,41 @@ def _outcomes(suppression, source, entity: str, headers: list[str], records: lis
     return result
 
 
+def _fates(suppression, source, entity: str, headers: list[str], rows: list[tuple[str, dict | None]]):
+    """For each delivered row (its text, and its record or None when it does not parse), in order: "drop", "keep",
+    or the redacted record to write instead. A row that does not parse (the loader quarantines it as such) is kept
+    unless its text mentions the person."""
+    records = [record for _, record in rows if record is not None]
+    outcomes = iter(_outcomes(suppression, source, entity, headers, records))
+    for text, record in rows:
+        if record is None:
+            yield "drop" if suppression._text_mentions(text) else "keep"
+            continue
+        new = next(outcomes)
+        yield "drop" if new is None else "keep" if new == record else new
+
+
 def _rewrite_jsonl(path: Path, suppression, source, entity: str) -> tuple[str, int, int]:
     import json
 
     lines = path.read_text(encoding=source.file_format.encoding or "utf-8").splitlines(keepends=True)
-    parsed: list[dict | None] = []
+    rows = []
     for line in lines:
         try:
             value = json.loads(line)
         except ValueError:
             value = None
-        parsed.append(value if isinstance(value, dict) else None)
-    records = [r for r in parsed if r is not None]
-    outcomes = iter(_outcomes(suppression, source, entity, list(dict.fromkeys(h for r in records for h in r)), records))
+        rows.append((line, value if isinstance(value, dict) else None))
+    headers = list(dict.fromkeys(h for _, record in rows if record is not None for h in record))
     out, dropped, redacted = [], 0, 0
-    for line, record in zip(lines, parsed):
-        if record is None:  # not JSON (quarantined as such): kept unless it holds the person's address
-            if suppression._text_mentions(line):
-                dropped += 1
-            else:
-                out.append(line)
-            continue
-        new = next(outcomes)
-        if new is None:
+    for line, fate in zip(lines, _fates(suppression, source, entity, headers, rows)):
+        if fate == "drop":
             dropped += 1
-        elif new != record:
-            redacted += 1
-            out.append(json.dumps(new, ensure_ascii=False) + ("\n" if line.endswith("\n") else ""))
-        else:
+        elif fate == "keep":
             out.append(line)
+        else:
+            redacted += 1
+            out.append(json.dumps(fate, ensure_ascii=False) + ("\n" if line.endswith("\n") else ""))
     return "".join(out), dropped, redacted
 
 
@@ -472,31 +478,24 @@ def _rewrite_csv(path: Path, suppression, source, entity: str) -> tuple[str, int
     bom = raw.startswith(b"\xef\xbb\xbf")
     text = raw.decode("utf-8-sig" if bom else encoding)
     newline = "\r\n" if "\r\n" in text[:10000] else "\n"
-    rows = list(csv.reader(io.StringIO(text, newline="")))
-    if not rows:
+    parsed = list(csv.reader(io.StringIO(text, newline="")))
+    if not parsed:
         return text, 0, 0
-    headers, body = rows[0], rows[1:]
-    records = [dict(zip(headers, row)) if len(row) == len(headers) else None for row in body]
-    valid = [r for r in records if r is not None]
-    outcomes = iter(_outcomes(suppression, source, entity, headers, valid))
+    headers, body = parsed[0], parsed[1:]
+    # A row with the wrong field count does not parse (quarantined as such by the loader).
+    rows = [(",".join(row), dict(zip(headers, row)) if len(row) == len(headers) else None) for row in body]
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator=newline)
     writer.writerow(headers)
     dropped = redacted = 0
-    for row, record in zip(body, records):
-        if record is None:  # wrong field count (quarantined as such): kept unless it holds the address
-            if suppression._text_mentions(",".join(row)):
-                dropped += 1
-            else:
-                writer.writerow(row)
-            continue
-        new = next(outcomes)
-        if new is None:
+    for row, fate in zip(body, _fates(suppression, source, entity, headers, rows)):
+        if fate == "drop":
             dropped += 1
-            continue
-        if new != record:
+        elif fate == "keep":
+            writer.writerow(row)
+        else:
             redacted += 1
-        writer.writerow(["" if new[h] is None else new[h] for h in headers])
+            writer.writerow(["" if fate[h] is None else fate[h] for h in headers])
     return buffer.getvalue(), dropped, redacted
 
 
