@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +46,16 @@ for source in SOURCES.values():
         rows += con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 print(json.dumps({'rows': rows}))
 """
+
+
+def workspace_env(base: Mapping[str, str], folder: Path) -> dict[str, str]:
+    """base, with the landing zone, working warehouse and DuckDB temp folder inside folder."""
+    return {
+        **base,
+        "PW_LANDING_DIR": str(folder / "landing"),
+        "PW_WAREHOUSE_PATH": str(folder / "warehouse.duckdb"),
+        "PW_DUCKDB_TEMP_DIR": str(folder / "tmp"),
+    }
 
 
 @dataclass
@@ -90,12 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     work = args.workdir / f"p{args.partners}"
     shutil.rmtree(work, ignore_errors=True)
     landing, warehouse = work / "landing", work / "warehouse.duckdb"
-    env = {
-        **os.environ,
-        "PW_LANDING_DIR": str(landing),
-        "PW_WAREHOUSE_PATH": str(warehouse),
-        "PW_DUCKDB_TEMP_DIR": str(work / "tmp"),
-    }
+    env = workspace_env(os.environ, work)
     python = sys.executable
     stages = []
     stage, _ = run_stage("generate", [python, "-m", "connectors.sample", "--partners", str(args.partners),
@@ -159,8 +165,7 @@ def night_floor_stages(dbt_env: dict[str, str], work: Path, seed: int) -> list[S
 
     build = ["build", "--exclude-resource-type", "unit_test", "--quiet"]
     tiny = work / "floor_tiny"
-    tiny_env = {**dbt_env, "PW_LANDING_DIR": str(tiny / "landing"), "PW_WAREHOUSE_PATH": str(tiny / "warehouse.duckdb"),
-                "PW_DUCKDB_TEMP_DIR": str(tiny / "tmp")}
+    tiny_env = workspace_env(dbt_env, tiny)
     python = sys.executable
     run_stage("floor: generate 100 partners", [python, "-m", "connectors.sample", "--partners", "100",
                                                "--seed", str(seed), "--out", str(tiny / "landing")], tiny_env)
