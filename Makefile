@@ -37,7 +37,7 @@ bench: $(STAMP)  ## benchmark generate / load+validate / dbt at PARTNERS partner
 	$(PY) -m benchmarks.run --partners $(PARTNERS)
 
 sample: $(STAMP)  ## write sample extracts into the landing zone (PARTNERS, default 2000)
-	$(PY) -m connectors.sample --partners $(PARTNERS) --out $${PW_LANDING_DIR:-data/landing}
+	$(PY) -m sample --partners $(PARTNERS) --out $${PW_LANDING_DIR:-data/landing}
 
 backfill: $(STAMP)  ## rebuild FROM..TO (YYYY-MM-DD) from the landing archive, day by day
 	$(PY) -m orchestration.cli backfill --from $(FROM) --to $(TO)
@@ -52,7 +52,7 @@ audit: $(STAMP)  ## quarterly audit report into reports/audit-<YYYY>-Q<n>/ (QUAR
 	$(PY) -m audit $(if $(QUARTER),--quarter $(QUARTER))
 
 lint: $(STAMP)  ## ruff
-	$(VENV)/bin/ruff check connectors data_contracts orchestration tests benchmarks audit scorecards
+	$(VENV)/bin/ruff check connectors data_contracts sample orchestration tests benchmarks audit scorecards
 
 clean:  ## remove generated data, the warehouse, dbt target and Dagster home (keeps .venv and data/secrets)
 	@# data/secrets holds the pseudonymization key and the erasure suppression list: losing them would re-key every

@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     env = workspace_env(os.environ, work)
     python = sys.executable
     stages = []
-    stage, _ = run_stage("generate", [python, "-m", "connectors.sample", "--partners", str(args.partners),
+    stage, _ = run_stage("generate", [python, "-m", "sample", "--partners", str(args.partners),
                                       "--seed", str(args.seed), "--out", str(landing)], env)
     stages.append(stage)
     files, size = landing_size(landing)
@@ -167,7 +167,7 @@ def night_floor_stages(dbt_env: dict[str, str], work: Path, seed: int) -> list[S
     tiny = work / "floor_tiny"
     tiny_env = workspace_env(dbt_env, tiny)
     python = sys.executable
-    run_stage("floor: generate 100 partners", [python, "-m", "connectors.sample", "--partners", "100",
+    run_stage("floor: generate 100 partners", [python, "-m", "sample", "--partners", "100",
                                                "--seed", str(seed), "--out", str(tiny / "landing")], tiny_env)
     run_stage("floor: load 100 partners", [python, "-m", "connectors"], tiny_env)
     stage, _ = run_stage("floor: dbt, 100 partners", dbt_command(*build), tiny_env)
@@ -186,7 +186,7 @@ def write_increment(landing: Path, partners: int, seed: int, scratch: Path) -> i
     day later (same ids, so most rows are corrected versions of known records, as in a real delta)."""
     from datetime import date, timedelta
 
-    from connectors.sample import generate
+    from sample import generate
 
     truth = json.loads((landing / "_ground_truth" / "ground_truth.json").read_text())
     next_night = date.fromisoformat(truth["as_of"]) + timedelta(days=1)

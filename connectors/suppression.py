@@ -29,24 +29,18 @@ import pandas as pd
 import pandera.pandas as pa
 
 from connectors.privacy import key_file, normalize_identifier, pii_hash_key
-from data_contracts import CONTRACTS
+from data_contracts import CONTRACTS, dependent_entities, person_entities
 from data_contracts._fields import EMAIL_RE
 
 REGISTRY_VAR = "PW_ERASURE_REGISTRY"
 PURPOSE = "erasure"
 
+# Declared once, beside each source (`PEOPLE` in data_contracts/<system>.py); discovery refuses a contract whose key
+# is a person identifier and that is not declared, so a new source's people cannot be missed.
 # (system, entity) -> the column holding the person's id. One row version = one person.
-PERSON_ENTITIES: dict[tuple[str, str], str] = {
-    ("crm", "user"): "id",
-    ("lms", "user"): "user_id",
-    ("marketing", "lead"): "lead_id",
-}
+PERSON_ENTITIES: dict[tuple[str, str], str] = person_entities()
 # (system, entity) -> (person entity, column holding the person's id): the person's own records.
-DEPENDENT_ENTITIES: dict[tuple[str, str], tuple[tuple[str, str], str]] = {
-    ("lms", "enrollment"): (("lms", "user"), "user_id"),
-    ("lms", "certification"): (("lms", "user"), "user_id"),
-    ("marketing", "campaign_member"): (("marketing", "lead"), "lead_id"),
-}
+DEPENDENT_ENTITIES: dict[tuple[str, str], tuple[tuple[str, str], str]] = dependent_entities()
 
 EMAIL_IN_TEXT = re.compile(r"[^@\s\"',;<>]+@[^@\s\"',;<>]+\.[^@\s\"',;<>]+")
 

@@ -1,4 +1,5 @@
-"""Pandera data contracts: one module per source system, each exporting CONTRACTS.
+"""Pandera data contracts: one module per source system, each exporting CONTRACTS and declaring its source facts
+(`PEOPLE`, `PARTNER_RECORD`: see data_contracts._sources).
 
 The registry is built by discovering the modules, so adding a system means adding one module here.
 """
@@ -11,20 +12,60 @@ from typing import NamedTuple
 
 import pandera.pandas as pa
 
+from data_contracts._sources import PartnerRecord, Person, check_declarations
 
-def _discover() -> dict[tuple[str, str], pa.DataFrameSchema]:
-    registry: dict[tuple[str, str], pa.DataFrameSchema] = {}
+
+class SourceDeclarations(NamedTuple):
+    """What one system's contract module declares beside its contracts (see data_contracts._sources)."""
+
+    people: list[Person]
+    partner_record: PartnerRecord | None
+
+
+def _modules():
     for module_info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if module_info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"{__name__}.{module_info.name}")
-        for schema in module.CONTRACTS:
-            meta = schema.metadata
-            registry[(meta["system"], meta["entity"])] = schema
-    return registry
+        if not module_info.name.startswith("_"):
+            yield importlib.import_module(f"{__name__}.{module_info.name}")
 
 
-CONTRACTS: dict[tuple[str, str], pa.DataFrameSchema] = _discover()
+def _discover() -> tuple[dict[tuple[str, str], pa.DataFrameSchema], dict[str, SourceDeclarations]]:
+    registry: dict[tuple[str, str], pa.DataFrameSchema] = {}
+    declarations: dict[str, SourceDeclarations] = {}
+    problems: list[str] = []
+    for module in _modules():
+        schemas = {schema.metadata["entity"]: schema for schema in module.CONTRACTS}
+        system = module.CONTRACTS[0].metadata["system"]
+        registry.update({(system, entity): schema for entity, schema in schemas.items()})
+        declared = SourceDeclarations(list(getattr(module, "PEOPLE", [])), getattr(module, "PARTNER_RECORD", None))
+        problems += check_declarations(system, schemas, *declared)
+        declarations[system] = declared
+    if problems:
+        raise ValueError("invalid source declarations:\n  " + "\n  ".join(problems))
+    return registry, declarations
+
+
+CONTRACTS: dict[tuple[str, str], pa.DataFrameSchema]
+DECLARATIONS: dict[str, SourceDeclarations]
+CONTRACTS, DECLARATIONS = _discover()
+
+
+def person_entities() -> dict[tuple[str, str], str]:
+    """(system, entity) -> the raw column holding the person's id, for every entity whose rows are people."""
+    return {(system, p.entity): p.id_column for system, d in DECLARATIONS.items() for p in d.people}
+
+
+def dependent_entities() -> dict[tuple[str, str], tuple[tuple[str, str], str]]:
+    """(system, entity) -> ((system, person entity), column holding the person's id): a person's own records."""
+    return {
+        (system, entity): ((system, p.entity), column)
+        for system, d in DECLARATIONS.items() for p in d.people for entity, column in p.records.items()
+    }
+
+
+def partner_records() -> dict[str, PartnerRecord]:
+    """System -> its partner record, in identity preference order (the system of record first)."""
+    found = {system: d.partner_record for system, d in DECLARATIONS.items() if d.partner_record}
+    return dict(sorted(found.items(), key=lambda item: (item[1].identity_rank, item[0])))
 
 
 def get_contract(system: str, entity: str) -> pa.DataFrameSchema:

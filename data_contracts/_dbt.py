@@ -5,8 +5,11 @@ The pandera schema is the one definition of a raw table; the dbt sources files
 column list is never maintained by hand a second time. Staging models read the column metadata rendered here
 (logical type, allowed codes) instead of repeating it.
 
-    python -m data_contracts._dbt --write   # (re)write the sources files
+    python -m data_contracts._dbt --write   # (re)write the sources files and the source registry macros
     python -m data_contracts._dbt --check   # exit 1 when a committed file differs from the contracts
+
+The same command writes `dbt_project/macros/_generated/source_registry.sql` (data_contracts._dbt_registry): the
+systems, their partner records and completeness tables, derived from the declarations beside each contract.
 
 `tests/test_dbt_sources_sync.py` runs the check in the test suite.
 """
@@ -21,6 +24,7 @@ import pandera.pandas as pa
 import yaml
 
 from data_contracts import CONTRACTS
+from data_contracts._dbt_registry import REGISTRY_PATH, render_registry
 from data_contracts._fields import LOGICAL_TYPES
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -155,7 +159,9 @@ def render_sources(system: str) -> str:
 
 
 def expected_files() -> dict[Path, str]:
-    return {sources_path(system): render_sources(system) for system in sorted({s for s, _ in CONTRACTS})}
+    files = {sources_path(system): render_sources(system) for system in sorted({s for s, _ in CONTRACTS})}
+    files[REGISTRY_PATH] = render_registry()
+    return files
 
 
 def differences() -> list[str]:
@@ -167,7 +173,7 @@ def differences() -> list[str]:
         if not path.exists():
             problems.append(f"{rel}: missing")
         elif path.read_text(encoding="utf-8") != text:
-            problems.append(f"{rel}: differs from the contracts")
+            problems.append(f"{rel}: differs from the contracts and declarations")
     for path in sorted(STAGING_DIR.glob("*/_*__sources.yml")):
         if path not in expected:
             problems.append(f"{path.relative_to(PROJECT_ROOT)}: no contract defines this system any more")
@@ -187,8 +193,8 @@ def write() -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     mode = parser.add_mutually_exclusive_group(required=True)
-    mode.add_argument("--write", action="store_true", help="write the sources yml files")
-    mode.add_argument("--check", action="store_true", help="exit 1 if a sources yml file differs")
+    mode.add_argument("--write", action="store_true", help="write the sources yml files and the registry macros")
+    mode.add_argument("--check", action="store_true", help="exit 1 if a generated file differs")
     args = parser.parse_args(argv)
     if args.write:
         for path in write():

@@ -5,6 +5,7 @@ name that a Data Loader / Bulk API export carries. The connector accepts either.
 """
 
 from data_contracts._fields import contract, email, field
+from data_contracts._sources import PartnerRecord, Person
 
 SFDC_ID = r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$"
 CURRENCIES_NOTE = "ISO 4217 in Salesforce, but older orgs and manual edits carry symbols and lowercase codes"
@@ -104,3 +105,19 @@ user = contract(
 )
 
 CONTRACTS = [account, opportunity, opportunity_partner, user]
+
+PEOPLE = [Person("user", "id")]
+
+# Accounts flagged or typed as partners (or carrying a PRM id); end customers are not partner records.
+PARTNER_RECORD = PartnerRecord(
+    entity="account",
+    record_id="account_id",
+    name="account_name",
+    updated_at="last_modified_at",
+    identity_rank=2,
+    website="website",
+    external_ids={"prm_partner_ref": "prm_partner_id", "crm_account_ref": "upper(account_id)",
+                  "duns_number": "duns_number"},
+    where="is_partner or account_type in ('Partner', 'Reseller', 'Distributor') or lower(account_type) like '%partner%'"
+          " or prm_partner_id is not null",
+)

@@ -1,6 +1,7 @@
 """Finance (NetSuite-like) raw contracts. Exports are Parquet with text columns."""
 
 from data_contracts._fields import contract, field
+from data_contracts._sources import PartnerRecord
 
 entity = contract(
     "finance",
@@ -70,3 +71,16 @@ commission_payout = contract(
 )
 
 CONTRACTS = [entity, rebate_accrual, mdf_disbursement, commission_payout]
+
+# Finance books partners as `partner` or, when it pays them, `vendor`; customers are not partners.
+PARTNER_RECORD = PartnerRecord(
+    entity="entity",
+    record_id="entity_id",
+    name="entity_name",
+    updated_at="last_modified_at",
+    identity_rank=3,
+    website="website",
+    external_ids={"crm_account_ref": "upper(crm_account_id)", "duns_number": "duns_number", "tax_id": "tax_id"},
+    scope="case when entity_type = 'partner' then 'partner' else 'candidate' end",
+    vendor_domain_is_internal=True,
+)

@@ -1,6 +1,7 @@
 """LMS (Cornerstone/Docebo-like) raw contracts. Exports are Windows-1252 CSV with vendor headers."""
 
 from data_contracts._fields import contract, email, field
+from data_contracts._sources import PartnerRecord, Person
 
 organization = contract(
     "lms",
@@ -85,3 +86,21 @@ certification = contract(
 )
 
 CONTRACTS = [organization, user, course, enrollment, certification]
+
+PEOPLE = [Person("user", "user_id", records={"enrollment": "user_id", "certification": "user_id"})]
+
+# Every organisation (the LMS has no partner flag). external_ref is typed in by the LMS admin: usually the PRM id,
+# sometimes the CRM account id; staging calls it prm_partner_id.
+PARTNER_RECORD = PartnerRecord(
+    entity="organization",
+    record_id="organization_id",
+    name="organization_name",
+    updated_at="modified_at",
+    identity_rank=5,
+    external_ids={
+        "prm_partner_ref": "case when prm_partner_id like 'P-%' then prm_partner_id end",
+        "crm_account_ref": "case when prm_partner_id like '001%' and length(prm_partner_id) = 18 then prm_partner_id end",
+    },
+    flags_partners=False,
+    vendor_domain_is_internal=True,
+)

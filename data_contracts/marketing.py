@@ -1,6 +1,7 @@
 """Marketing automation (Marketo/HubSpot-like) raw contracts. Exports are UTF-8 CSV with a byte-order mark."""
 
 from data_contracts._fields import contract, email, field
+from data_contracts._sources import PartnerRecord, Person
 
 company = contract(
     "marketing",
@@ -74,3 +75,19 @@ campaign_member = contract(
 )
 
 CONTRACTS = [company, campaign, lead, campaign_member]
+
+PEOPLE = [Person("lead", "lead_id", records={"campaign_member": "lead_id"})]
+
+# Companies flagged is_partner or carrying a PRM id; a blank is_partner makes a `candidate`, matched on exact
+# evidence only.
+PARTNER_RECORD = PartnerRecord(
+    entity="company",
+    record_id="company_id",
+    name="company_name",
+    updated_at="updated_at",
+    identity_rank=4,
+    external_ids={"prm_partner_ref": "prm_partner_id"},
+    scope="case when is_partner or prm_partner_id is not null then 'partner' else 'candidate' end",
+    where="is_partner or is_partner is null or prm_partner_id is not null",
+    vendor_domain_is_internal=True,
+)

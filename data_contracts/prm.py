@@ -1,6 +1,7 @@
 """PRM (partner relationship management) raw contracts. Exports are JSON lines."""
 
 from data_contracts._fields import contract, email, field
+from data_contracts._sources import PartnerRecord
 
 TIERS = ["Registered", "Silver", "Gold", "Platinum"]
 
@@ -91,3 +92,15 @@ portal_activity = contract(
 )
 
 CONTRACTS = [partner, deal_registration, mdf_request, portal_activity]
+
+# The PRM is the program's system of record: every partner, its tier and its program data.
+PARTNER_RECORD = PartnerRecord(
+    entity="partner",
+    record_id="prm_partner_id",
+    name="partner_name",
+    updated_at="updated_at",
+    identity_rank=1,
+    website="website",
+    external_ids={"prm_partner_ref": "prm_partner_id", "crm_account_ref": "upper(crm_account_id)",
+                  "duns_number": "duns_number"},
+)

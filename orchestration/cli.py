@@ -56,7 +56,7 @@ def landing_is_empty(settings: Settings) -> bool:
 
 
 def write_sample(settings: Settings, partners: int, seed: int) -> None:
-    from connectors.sample import generate
+    from sample import generate
 
     print(f"Landing zone {settings.landing_dir} is empty: writing a sample of {partners} partners (seed {seed}).")
     generate(settings.landing_dir, partners=partners, seed=seed)

@@ -33,7 +33,7 @@ def settings_for(root: Path, landing: Path, **overrides) -> Settings:
 @pytest.fixture(scope="session")
 def sample_landing(tmp_path_factory) -> Path:
     """The default-shaped sample, generated once per test session. Treat as read-only: copy to mutate."""
-    from connectors.sample import generate
+    from sample import generate
 
     landing = tmp_path_factory.mktemp("sample") / "landing"
     generate(landing, partners=SAMPLE_PARTNERS, seed=SAMPLE_SEED, as_of=AS_OF)

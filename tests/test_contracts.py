@@ -6,8 +6,9 @@ import pandas as pd
 import pandera.pandas as pa
 import pytest
 
-from data_contracts import CONTRACTS, get_contract
+from data_contracts import CONTRACTS, dependent_entities, get_contract, partner_records, person_entities
 from data_contracts._fields import LOGICAL_TYPES, snake_case
+from data_contracts._sources import PartnerRecord, Person, check_declarations
 
 
 def failures(system: str, entity: str, rows: list[dict]) -> set[tuple[int, str, str]]:
@@ -90,3 +91,32 @@ def test_every_contract_is_well_formed():
 )
 def test_snake_case_matches_what_fivetran_syncs(api_name, snake):
     assert snake_case(api_name) == snake
+
+
+# --- source declarations (data_contracts._sources) ---------------------------------------------------------------
+
+def test_people_and_partner_records_are_declared_beside_the_contracts():
+    assert person_entities() == {("crm", "user"): "id", ("lms", "user"): "user_id", ("marketing", "lead"): "lead_id"}
+    assert dependent_entities() == {
+        ("lms", "enrollment"): (("lms", "user"), "user_id"),
+        ("lms", "certification"): (("lms", "user"), "user_id"),
+        ("marketing", "campaign_member"): (("marketing", "lead"), "lead_id"),
+    }
+    assert list(partner_records()) == ["prm", "crm", "finance", "marketing", "lms"]  # identity preference order
+
+
+def test_an_undeclared_person_entity_is_refused():
+    """A contract keyed by a person identifier but missing from PEOPLE would escape erasure silently."""
+    schemas = {entity: get_contract("lms", entity) for entity in ("user", "enrollment")}
+    problems = check_declarations("lms", schemas, [], None)
+    assert problems == ["lms.user: its key is a person identifier; declare the entity in PEOPLE"]
+    assert check_declarations("lms", schemas, [Person("user", "user_id", records={"enrollment": "user_id"})], None) == []
+
+
+def test_declarations_must_name_real_columns_and_match_keys():
+    schemas = {"organization": get_contract("lms", "organization"), "user": get_contract("lms", "user")}
+    people = [Person("user", "learner_id")]
+    record = PartnerRecord(entity="organisation", record_id="organization_id", name="organization_name",
+                           updated_at="modified_at", identity_rank=9, external_ids={"lms_ref": "x"})
+    problems = check_declarations("lms", schemas, people, record)
+    assert len(problems) == 3, problems

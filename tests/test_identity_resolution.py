@@ -34,7 +34,7 @@ STAGING_IDS = {
 def staging_id(system: str, record_id: str) -> str:
     """A truth record id in the form staging gives it: CRM ids in their 18-character form."""
     if system == "crm" and len(record_id) == 15:
-        from connectors.sample.ids import sfdc_suffix
+        from sample.ids import sfdc_suffix
 
         return record_id + sfdc_suffix(record_id)
     return record_id

@@ -18,9 +18,9 @@ from collections import defaultdict
 import pytest
 
 from connectors.privacy import pii_hash_key, pseudonymize
-from connectors.sample import reference as sample_reference
 from data_contracts import CONTRACTS, pii_columns
 from data_contracts._fields import PII_CATEGORIES
+from sample import reference as sample_reference
 
 # --------------------------------------------------------------------------------------------- detectors
 NAME_PATTERNS = {

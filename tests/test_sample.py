@@ -18,10 +18,10 @@ import pyarrow as pa_arrow
 import pyarrow.parquet as pq
 import pytest
 
-from connectors.sample import generate
-from connectors.sample.generator import SYSTEM_MODULES
-from connectors.sample.invalid import bad_value, injection_options
 from data_contracts import CONTRACTS
+from sample import generate
+from sample.invalid import bad_value, injection_options
+from sample.systems import SYSTEM_MODULES
 
 AS_OF = date(2026, 11, 24)
 PARTNERS = 60
@@ -372,6 +372,6 @@ def test_every_injectable_value_breaks_exactly_its_rule(key):
 
 
 def test_cli_help():
-    result = subprocess.run([sys.executable, "-m", "connectors.sample", "--help"], capture_output=True, text=True,
+    result = subprocess.run([sys.executable, "-m", "sample", "--help"], capture_output=True, text=True,
                             cwd=Path(__file__).resolve().parents[1], check=True)
     assert "--partners" in result.stdout and "--as-of" in result.stdout and "--seed" in result.stdout

@@ -39,9 +39,10 @@
 
 
 {#-
-    The fields completeness measures, read from the field_impact_weights seed when dbt executes (empty while
-    parsing): a list of {source_system, table_name, field_name, is_profile_field}, ordered. `profile_only` keeps
-    the partner profile fields. Models calling this must declare `-- depends_on: {{ ref('field_impact_weights') }}`.
+    The fields completeness measures, read from the field_impact_weights seed (and the generated defaults, see
+    field_impact_weights_relation) when dbt executes (empty while parsing): a list of {source_system, table_name,
+    field_name, is_profile_field}, ordered. `profile_only` keeps the partner profile fields. Models calling this
+    must declare `-- depends_on: {{ ref('field_impact_weights') }}`.
 -#}
 {% macro completeness_fields(profile_only=false) -%}
     {%- if not execute -%}
@@ -49,7 +50,7 @@
     {%- endif -%}
     {%- set query -%}
         select source_system, table_name, field_name, is_profile_field
-        from {{ ref('field_impact_weights') }}
+        from {{ field_impact_weights_relation() }}
         {%- if profile_only %} where is_profile_field{% endif %}
         order by source_system, table_name, field_name
     {%- endset -%}
@@ -64,23 +65,29 @@
 
 
 {#-
-    The staging tables completeness can measure, per source system, with the column identifying a record. dbt must
-    know every ref while parsing, before the field_impact_weights seed can be read, so they are listed here: a new
-    entity or system needs a line here and rows in the seed.
+    The staging tables completeness can measure are `completeness_tables()` (macros/_generated/source_registry.sql):
+    dbt must know every ref while parsing, before the seed can be read, so they are generated from the staging
+    models' key tests by `python -m data_contracts._dbt --write`.
+
+    The field weights: the field_impact_weights seed, plus the generated defaults for a partner record the seed does
+    not list yet (its identity fields), so a new source is measured from its first night. With no defaults (every
+    partner record in the seed) this is the seed itself.
 -#}
-{% macro completeness_tables() -%}
-    {{ return({
-        'prm': {'partner': 'prm_partner_id', 'deal_registration': 'deal_registration_id',
-                'mdf_request': 'mdf_request_id', 'portal_activity': 'portal_event_id'},
-        'crm': {'account': 'account_id', 'opportunity': 'opportunity_id',
-                'opportunity_partner': 'opportunity_partner_id', 'user': 'user_id'},
-        'lms': {'organization': 'organization_id', 'user': 'user_id', 'course': 'course_id',
-                'enrollment': 'enrollment_id', 'certification': 'certification_record_id'},
-        'marketing': {'company': 'company_id', 'campaign': 'campaign_id', 'lead': 'lead_id',
-                      'campaign_member': 'campaign_member_id'},
-        'finance': {'entity': 'entity_id', 'rebate_accrual': 'rebate_accrual_id',
-                    'mdf_disbursement': 'mdf_disbursement_id', 'commission_payout': 'commission_payout_id'},
-    }) }}
+{% macro field_impact_weights_relation() -%}
+    {%- set defaults = default_field_impact_weights() -%}
+    {%- if defaults | length == 0 -%}
+        {{ ref('field_impact_weights') }}
+    {%- else -%}
+        (
+            select source_system, table_name, field_name, impact_area, impact_weight, is_profile_field
+            from {{ ref('field_impact_weights') }}
+            {%- for row in defaults %}
+            union all
+            select '{{ row.source_system }}', '{{ row.table_name }}', '{{ row.field_name }}', '{{ row.impact_area }}',
+                {{ row.impact_weight }}, {{ 'true' if row.is_profile_field else 'false' }}
+            {%- endfor %}
+        ) as field_impact_weights
+    {%- endif -%}
 {%- endmacro %}
 
 

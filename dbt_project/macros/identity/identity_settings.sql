@@ -20,14 +20,15 @@
 {%- endmacro %}
 
 
-{#- The preference order of the source systems: the anchor (and best attribute source) is the first present. -#}
+{#-
+    The preference order of the source systems: the anchor (and best attribute source) is the first present. The
+    order is each partner record's declared identity_rank (data_contracts/<system>.py), via partner_record_sources().
+-#}
 {% macro identity_system_rank(system_column) -%}
     case {{ system_column }}
-        when 'prm' then 1
-        when 'crm' then 2
-        when 'finance' then 3
-        when 'marketing' then 4
-        when 'lms' then 5
+        {%- for source in partner_record_sources() %}
+        when '{{ source.system }}' then {{ loop.index }}
+        {%- endfor %}
     end
 {%- endmacro %}
 

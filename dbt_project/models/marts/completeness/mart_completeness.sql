@@ -16,7 +16,7 @@ weights as (
         field_name,
         impact_area,
         impact_weight
-    from {{ ref('field_impact_weights') }}
+    from {{ field_impact_weights_relation() }}
 
 ),
 

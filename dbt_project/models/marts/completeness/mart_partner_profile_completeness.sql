@@ -21,7 +21,7 @@ weights as (
         table_name,
         field_name,
         impact_weight
-    from {{ ref('field_impact_weights') }}
+    from {{ field_impact_weights_relation() }}
     where is_profile_field
 
 ),

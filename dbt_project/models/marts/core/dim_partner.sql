@@ -2,8 +2,17 @@
     One row per partner (partner_id of int_partner__crosswalk): who the partner is, its place in the program, and
     the source records it was resolved from. Each attribute comes from the best system that has it: the PRM (the
     program's system of record), then the CRM, finance, marketing and the LMS, each through its primary record
-    (int_partner__system_records).
+    (int_partner__system_records). The systems and their identity columns come from partner_record_sources()
+    (declared beside each contract); the per-system columns of the published contract are named explicitly below.
 -#}
+{%- set sources = partner_record_sources() %}
+{%- set chain = {'name': [], 'name_normalized': [], 'country_code': [], 'website': [], 'web_domain': []} %}
+{%- for source in sources %}
+    {%- for column in ['name', 'name_normalized', 'country_code', 'web_domain'] %}
+        {%- do chain[column].append(source.system ~ '_' ~ column) %}
+    {%- endfor %}
+    {%- if source.website %}{% do chain.website.append(source.system ~ '_website') %}{% endif %}
+{%- endfor %}
 with
 
 crosswalk as (
@@ -38,7 +47,7 @@ pivoted as (
 
     select
         partner_id,
-        {%- for system in ['prm', 'crm', 'lms', 'marketing', 'finance'] %}
+        {%- for system in sources | map(attribute='system') %}
         max(case when source_system = '{{ system }}' then primary_record_id end) as {{ system }}_primary_id,
         coalesce(max(case when source_system = '{{ system }}' then record_count end), 0) as {{ system }}_record_count,
         max(case when source_system = '{{ system }}' then record_ids end) as {{ system }}_record_ids{{ ',' if not loop.last }}
@@ -69,50 +78,25 @@ joined as (
 
     select
         partners.*,
-        pivoted.prm_primary_id,
-        pivoted.crm_primary_id,
-        pivoted.lms_primary_id,
-        pivoted.marketing_primary_id,
-        pivoted.finance_primary_id,
-        pivoted.prm_record_count,
-        pivoted.crm_record_count,
-        pivoted.lms_record_count,
-        pivoted.marketing_record_count,
-        pivoted.finance_record_count,
-        pivoted.prm_record_ids,
-        pivoted.crm_record_ids,
-        pivoted.lms_record_ids,
-        pivoted.marketing_record_ids,
-        pivoted.finance_record_ids,
+        {%- for source in sources %}
+        pivoted.{{ source.system }}_primary_id,
+        pivoted.{{ source.system }}_record_count,
+        pivoted.{{ source.system }}_record_ids,
+        {%- endfor %}
         source_ids.source_record_ids,
+        {%- for source in sources %}
 
-        prm.partner_name as prm_name,
-        crm.account_name as crm_name,
-        finance.entity_name as finance_name,
-        marketing.company_name as marketing_name,
-        lms.organization_name as lms_name,
+        {{ source.system }}.{{ source.name }} as {{ source.system }}_name,
+        {{ source.system }}.{{ source.name }}_normalized as {{ source.system }}_name_normalized,
+        {{ source.system }}.{{ source.country }} as {{ source.system }}_country_code,
+        {%- if source.website %}
+        {{ source.system }}.{{ source.website }} as {{ source.system }}_website,
+        {%- endif %}
+        case when not {{ source.system }}.is_free_mail_domain then {{ source.system }}.web_domain end
+            as {{ source.system }}_web_domain,
+        {%- endfor %}
 
-        prm.partner_name_normalized as prm_name_normalized,
-        crm.account_name_normalized as crm_name_normalized,
-        finance.entity_name_normalized as finance_name_normalized,
-        marketing.company_name_normalized as marketing_name_normalized,
-        lms.organization_name_normalized as lms_name_normalized,
-
-        prm.country_code as prm_country_code,
-        crm.country_code as crm_country_code,
-        finance.country_code as finance_country_code,
-        marketing.country_code as marketing_country_code,
-        lms.country_code as lms_country_code,
-
-        prm.website as prm_website,
-        crm.website as crm_website,
-        finance.website as finance_website,
-        case when not prm.is_free_mail_domain then prm.web_domain end as prm_web_domain,
-        case when not crm.is_free_mail_domain then crm.web_domain end as crm_web_domain,
-        case when not finance.is_free_mail_domain then finance.web_domain end as finance_web_domain,
-        case when not marketing.is_free_mail_domain then marketing.web_domain end as marketing_web_domain,
-        case when not lms.is_free_mail_domain then lms.web_domain end as lms_web_domain,
-
+        -- Attributes only one system holds.
         prm.partner_type,
         crm.account_type as crm_account_type,
         prm.partner_tier as prm_tier,
@@ -133,11 +117,10 @@ joined as (
     from partners
     inner join pivoted on partners.partner_id = pivoted.partner_id
     inner join source_ids on partners.partner_id = source_ids.partner_id
-    left join {{ ref('stg_prm__partner') }} as prm on pivoted.prm_primary_id = prm.prm_partner_id
-    left join {{ ref('stg_crm__account') }} as crm on pivoted.crm_primary_id = crm.account_id
-    left join {{ ref('stg_finance__entity') }} as finance on pivoted.finance_primary_id = finance.entity_id
-    left join {{ ref('stg_marketing__company') }} as marketing on pivoted.marketing_primary_id = marketing.company_id
-    left join {{ ref('stg_lms__organization') }} as lms on pivoted.lms_primary_id = lms.organization_id
+    {%- for source in sources %}
+    left join {{ ref(source.model) }} as {{ source.system }}
+        on pivoted.{{ source.system }}_primary_id = {{ source.system }}.{{ source.record_id }}
+    {%- endfor %}
 
 ),
 
@@ -146,21 +129,18 @@ final as (
     select
         -- identity
         joined.partner_id,
-        coalesce(prm_name, crm_name, finance_name, marketing_name, lms_name) as partner_name,
-        coalesce(prm_name_normalized, crm_name_normalized, finance_name_normalized, marketing_name_normalized,
-                 lms_name_normalized) as partner_name_normalized,
+        coalesce({{ chain.name | join(', ') }}) as partner_name,
+        coalesce({{ chain.name_normalized | join(', ') }}) as partner_name_normalized,
 
         -- firmographics
-        coalesce(prm_country_code, crm_country_code, finance_country_code, marketing_country_code, lms_country_code)
-            as country_code,
+        coalesce({{ chain.country_code | join(', ') }}) as country_code,
         countries.name as country_name,
         countries.region,
         countries.subregion,
         industry,
         employee_count,
-        coalesce(prm_website, crm_website, finance_website) as website,
-        coalesce(prm_web_domain, crm_web_domain, finance_web_domain, marketing_web_domain, lms_web_domain)
-            as web_domain,
+        coalesce({{ chain.website | join(', ') }}) as website,
+        coalesce({{ chain.web_domain | join(', ') }}) as web_domain,
 
         -- relationship
         coalesce(
@@ -189,12 +169,17 @@ final as (
         anchor_record_id,
         source_system_count > 1 as is_matched_across_systems,
         -- A system that flags its partners (not only the LMS) knows this partner.
-        (prm_record_count + crm_record_count + marketing_record_count + finance_record_count) > 0
-            as is_known_partner,
+        (
+            {%- for source in sources if source.flags_partners %}
+            {{ source.system }}_record_count{{ ' +' if not loop.last }}
+            {%- endfor %}
+        ) > 0 as is_known_partner,
         has_duplicate_records,
         min_match_confidence,
         source_system_count,
         source_record_count,
+        -- The published per-system columns (dim_partner's enforced contract): a new system is in
+        -- source_record_ids, the counts and the attributes above; a column of its own is a change to the contract.
         prm_primary_id as prm_partner_id,
         crm_primary_id as crm_account_id,
         lms_primary_id as lms_organization_id,
@@ -214,8 +199,7 @@ final as (
 
     from joined
     left join {{ ref('countries') }} as countries
-        on coalesce(prm_country_code, crm_country_code, finance_country_code, marketing_country_code, lms_country_code)
-            = countries.iso2
+        on coalesce({{ chain.country_code | join(', ') }}) = countries.iso2
     left join {{ ref('partner_tier_rules') }} as tier_rules
         on coalesce(prm_tier, crm_tier) = tier_rules.tier
     left join users as owners on joined.crm_owner_user_id = owners.user_id

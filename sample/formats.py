@@ -19,8 +19,8 @@ import pandera.pandas as pa
 import pyarrow as pa_arrow
 import pyarrow.parquet as pq
 
-from connectors.sample.delivery import Victim
-from connectors.sample.invalid import UNIQUE_KEY
+from sample.delivery import Victim
+from sample.invalid import UNIQUE_KEY
 
 Invalid = tuple[int, str, str, object]  # (line, column, rule, value)
 

@@ -11,11 +11,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from connectors.sample import reference as ref
-from connectors.sample.dirt import ascii_fold
-from connectors.sample.ids import Ids
+from sample import reference as ref
+from sample.dirt import ascii_fold
+from sample.ids import Ids
 
-SYSTEMS = ("prm", "crm", "lms", "marketing", "finance")
 INACTIVE_DAYS = 180
 STALE_DAYS = 365
 
@@ -102,8 +101,10 @@ class Partner:
 class World:
     """State that outlives a chunk: counters, the CRM users, the course catalogue, names already used."""
 
-    def __init__(self, seed: int, partners: int, as_of: date) -> None:
+    def __init__(self, seed: int, partners: int, as_of: date, systems: tuple = (), duplicate_systems: tuple = ()) -> None:
         self.seed = seed
+        self.systems = systems  # the sample's system modules (sample.systems): each issues its partner ids
+        self.duplicate_systems = duplicate_systems
         self.partner_count = partners
         self.clock = Clock(as_of)
         self.ids = Ids(seed)
@@ -195,22 +196,11 @@ def _tax_id(rng: random.Random, country: str) -> str:
 
 
 def _ids(world: World, number: int, dup_system: str | None) -> dict[str, list[str]]:
-    ids = world.ids
-    out = {
-        "prm": [f"P-{10000 + number}"],
-        "crm": [ids.sfdc("account")],
-        "lms": [str(20000 + ids.take("lms_org"))],
-        "marketing": [str(5_100_000_000 + ids.take("mkt_company") * 17)],
-        "finance": [str(30000 + ids.take("fin_entity"))],
-    }
-    if dup_system == "prm":
-        out["prm"].append(f"P-{700000 + ids.take('prm_dup')}")
-    elif dup_system == "crm":
-        out["crm"].append(ids.sfdc("account")[:15])  # the duplicate was keyed in with a 15-char id
-    elif dup_system == "marketing":
-        out["marketing"].append(str(5_100_000_000 + ids.take("mkt_company") * 17))
-    elif dup_system == "finance":
-        out["finance"].append(str(30000 + ids.take("fin_entity")))
+    """Each system's id of the partner (its module's scheme), then the planted duplicate's, if any."""
+    out = {module.SYSTEM: [module.partner_id(world, number)] for module in world.systems}
+    if dup_system:
+        module = next(m for m in world.systems if m.SYSTEM == dup_system)
+        out[dup_system].append(module.duplicate_partner_id(world))
     return out
 
 
@@ -224,7 +214,7 @@ def make_partner(world: World, rng: random.Random, number: int) -> Partner:
     conflict = rng.random() < 0.05
     tier_conflict = conflict and rng.random() < 0.7
     country_conflict = conflict and (not tier_conflict or rng.random() < 0.4)
-    dup_system = rng.choice(("prm", "crm", "finance", "marketing")) if rng.random() < 0.03 else None
+    dup_system = rng.choice(world.duplicate_systems) if world.duplicate_systems and rng.random() < 0.03 else None
     cams = [u for u in world.users if u["user_role"] == "Channel Account Manager" and u["is_active"]]
     return Partner(
         key=f"PTR-{number:06d}", number=number, name=name, country=country, domain=domain,

@@ -1,4 +1,4 @@
-"""Command line: python -m connectors.sample --partners 2000 --seed 7 --out data/landing [--as-of 2026-11-24]."""
+"""Command line: python -m sample --partners 2000 --seed 7 --out data/landing [--as-of 2026-11-24]."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ import json
 import sys
 from datetime import date
 
-from connectors.sample.generator import generate
+from sample.generator import generate
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     from connectors.settings import Settings
 
     parser = argparse.ArgumentParser(
-        prog="python -m connectors.sample",
+        prog="python -m sample",
         description="Generate one night of partner-warehouse source extracts (CRM, PRM, LMS, marketing, finance) "
                     "with known dirt, plus _ground_truth/ground_truth.json describing every planted problem.",
         epilog="Deterministic: the same --partners, --seed and --as-of give byte-identical files. "

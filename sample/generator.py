@@ -12,15 +12,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from connectors.sample import crm, finance, lms, marketing, prm, truth
-from connectors.sample.delivery import Batch, EntitySpec, Quota, deliver
-from connectors.sample.formats import open_writer
-from connectors.sample.world import Chunk, Clock, World, make_partners
 from data_contracts import CONTRACTS
+from sample import truth
+from sample.delivery import Batch, EntitySpec, Quota, deliver
+from sample.formats import open_writer
+from sample.systems import DELTA_SYSTEMS, DUPLICATE_SYSTEMS, GLOBAL, MODULES, SYSTEM_MODULES
+from sample.world import Chunk, Clock, World, make_partners
 
-MODULES = (crm, prm, lms, marketing, finance)  # generation order: later systems reference earlier ones
-SYSTEM_MODULES = {m.SYSTEM: m for m in MODULES}
-GLOBAL = {("crm", "user"): crm.make_users, ("lms", "course"): lms.make_courses}
 CHUNK_PARTNERS = 250
 LATE = ("crm", "opportunity")
 REDELIVERED = ("crm", "opportunity")
@@ -35,7 +33,8 @@ def build_specs() -> dict[tuple[str, str], EntitySpec]:
     specs = {}
     for (system, entity), schema in CONTRACTS.items():
         module = SYSTEM_MODULES[system]
-        spec = EntitySpec(system, entity, schema, module.LAYOUT.typed, module.REVISE.get(entity), module.OLDER.get(entity))
+        spec = EntitySpec(system, entity, schema, module.LAYOUT.typed, module.REVISE.get(entity), module.OLDER.get(entity),
+                          delivers_delta=system in DELTA_SYSTEMS)
         if spec.has_delta and spec.revise is None:
             raise RuntimeError(f"{system}/{entity} gets a delta file but has no revise function")
         specs[(system, entity)] = spec
@@ -161,7 +160,7 @@ def _run_chunk(run: Run, index: int, first: int, count: int) -> int:
 def generate(out: Path, partners: int = 300, seed: int = 7, as_of: date | None = None, *, progress: bool = True) -> dict:
     """Write one night of landing files for `partners` partners under `out`, plus the ground truth."""
     out, as_of = Path(out), as_of or date.today()
-    world = World(seed, partners, as_of)
+    world = World(seed, partners, as_of, MODULES, DUPLICATE_SYSTEMS)
     specs = build_specs()
     run = Run(world, specs, Landing(out, world.clock, specs), truth.TruthWriter(out), Progress(progress))
     _run_global(run)

@@ -11,8 +11,8 @@ import shutil
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from connectors.sample.delivery import Batch
-from connectors.sample.world import Chunk, Clock, Partner, conflicts
+from sample.delivery import Batch
+from sample.world import Chunk, Clock, Partner, conflicts
 
 TRUTH_DIR = "_ground_truth"
 LISTS = ("files", "invalid_rows", "partners", "duplicates", "stale", "inactive_partners", "orphans", "conflicts",

@@ -5,9 +5,9 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-from connectors.sample import reference as ref
-from connectors.sample.delivery import Batch
-from connectors.sample.dirt import (
+from sample import reference as ref
+from sample.delivery import Batch
+from sample.dirt import (
     blank,
     code_case,
     country_form,
@@ -17,15 +17,25 @@ from connectors.sample.dirt import (
     sfdc_id_form,
     website_form,
 )
-from connectors.sample.formats import Layout
-from connectors.sample.world import Chunk, Partner, between
+from sample.formats import Layout
+from sample.world import Chunk, Partner, World, between
 
 SYSTEM = "prm"
+GENERATION_ORDER = 20  # reads the CRM's opportunities and customers; its MDF requests feed marketing, finance
+DELTAS = True
 LAYOUT = Layout(ext="jsonl", headers="canonical")
 
 
 def file_stem(entity: str) -> str:
     return entity
+
+
+def partner_id(world: World, number: int) -> str:
+    return f"P-{10000 + number}"
+
+
+def duplicate_partner_id(world: World) -> str:
+    return f"P-{700000 + world.ids.take('prm_dup')}"
 
 
 # ---------------------------------------------------------------------------------------------- partners

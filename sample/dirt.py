@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 
-from connectors.sample.reference import COUNTRIES, CURRENCIES, TRANSLIT
+from sample.reference import COUNTRIES, CURRENCIES, TRANSLIT
 
 
 def ascii_fold(text: str) -> str:

@@ -6,13 +6,15 @@ import csv
 import random
 from datetime import datetime, timedelta
 
-from connectors.sample import reference as ref
-from connectors.sample.delivery import Batch
-from connectors.sample.dirt import blank, code_case, country_form, currency_form, name_variant, website_form
-from connectors.sample.formats import Layout, text_renderer
-from connectors.sample.world import Chunk, Partner, World, between, customer_name, person, slug
+from sample import reference as ref
+from sample.delivery import Batch
+from sample.dirt import blank, code_case, country_form, currency_form, name_variant, website_form
+from sample.formats import Layout, text_renderer
+from sample.world import Chunk, Partner, World, between, customer_name, person, slug
 
 SYSTEM = "crm"
+GENERATION_ORDER = 10  # first: the others read its customers and opportunities
+DELTAS = True
 LAYOUT = Layout(
     ext="csv", quoting=csv.QUOTE_ALL,
     render=text_renderer(lambda d: d.isoformat() + ".000+0000", "true", "false"),
@@ -24,6 +26,14 @@ LAYOUT = Layout(
 
 def file_stem(entity: str) -> str:
     return "".join(part.capitalize() for part in entity.split("_"))  # opportunity_partner -> OpportunityPartner
+
+
+def partner_id(world: World, number: int) -> str:
+    return world.ids.sfdc("account")
+
+
+def duplicate_partner_id(world: World) -> str:
+    return world.ids.sfdc("account")[:15]  # the duplicate was keyed in with a 15-char id
 
 
 # ---------------------------------------------------------------------------------------------- users
@@ -270,3 +280,4 @@ ENTITIES = (("account", accounts), ("opportunity", opportunities), ("opportunity
 REVISE = {"account": revise_account, "opportunity": revise_opportunity, "user": revise_user,
           "opportunity_partner": revise_opportunity_partner}
 OLDER = {"opportunity": older_opportunity}
+GLOBAL_ENTITIES = (("user", make_users),)

@@ -13,13 +13,12 @@ from datetime import timedelta
 
 import pandera.pandas as pa
 
-from connectors.sample.invalid import UNIQUE_KEY, bad_value, injection_options
-from connectors.sample.world import Clock, between
+from sample.invalid import UNIQUE_KEY, bad_value, injection_options
+from sample.world import Clock, between
 
 INVALID_RATE = 0.015
 CORRECTION_RATE = 0.03
 UNIQUE_SHARE = 0.1
-DELTA_SYSTEMS = ("crm", "prm", "marketing")
 
 Revise = Callable[[dict, random.Random], tuple[dict, str]]
 
@@ -61,6 +60,7 @@ class EntitySpec:
     typed: frozenset[str]
     revise: Revise | None = None
     older: Revise | None = None  # builds the older version a late file carries
+    delivers_delta: bool = False  # the system sends a morning delta file (sample.systems.DELTA_SYSTEMS)
     options: dict[str, list[str]] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -76,7 +76,7 @@ class EntitySpec:
 
     @property
     def has_delta(self) -> bool:
-        return self.system in DELTA_SYSTEMS and self.version is not None
+        return self.delivers_delta and self.version is not None
 
 
 @dataclass

@@ -9,9 +9,9 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from connectors.sample import reference as ref
-from connectors.sample.delivery import Batch
-from connectors.sample.dirt import (
+from sample import reference as ref
+from sample.delivery import Batch
+from sample.dirt import (
     blank,
     code_case,
     country_form,
@@ -20,16 +20,25 @@ from connectors.sample.dirt import (
     sfdc_id_form,
     website_form,
 )
-from connectors.sample.formats import Layout, text_renderer
-from connectors.sample.world import Chunk, Partner, customer_name
+from sample.formats import Layout, text_renderer
+from sample.world import Chunk, Partner, World, customer_name
 
 SYSTEM = "finance"
+GENERATION_ORDER = 50  # reads the PRM's MDF requests and the CRM's opportunities
 LAYOUT = Layout(ext="parquet", headers="canonical", render=text_renderer(lambda d: d.isoformat() + "Z", "true", "false"),
                 typed=frozenset({"number", "date", "timestamp"}))
 
 
 def file_stem(entity: str) -> str:
     return entity
+
+
+def partner_id(world: World, number: int) -> str:
+    return str(30000 + world.ids.take("fin_entity"))
+
+
+def duplicate_partner_id(world: World) -> str:
+    return partner_id(world, 0)
 
 
 # ---------------------------------------------------------------------------------------------- entities

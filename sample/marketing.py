@@ -5,18 +5,28 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-from connectors.sample import reference as ref
-from connectors.sample.delivery import Batch
-from connectors.sample.dirt import blank, country_form, currency_form, domain_form, email_case, name_variant
-from connectors.sample.formats import Layout, text_renderer
-from connectors.sample.world import Chunk, Partner, between, slug
+from sample import reference as ref
+from sample.delivery import Batch
+from sample.dirt import blank, country_form, currency_form, domain_form, email_case, name_variant
+from sample.formats import Layout, text_renderer
+from sample.world import Chunk, Partner, World, between, slug
 
 SYSTEM = "marketing"
+GENERATION_ORDER = 40  # reads the CRM's customers and opportunities and the PRM's MDF requests
+DELTAS = True
 LAYOUT = Layout(ext="csv", encoding="utf-8-sig", render=text_renderer(lambda d: d.isoformat() + "Z", "true", "false"))
 
 
 def file_stem(entity: str) -> str:
     return entity
+
+
+def partner_id(world: World, number: int) -> str:
+    return str(5_100_000_000 + world.ids.take("mkt_company") * 17)
+
+
+def duplicate_partner_id(world: World) -> str:
+    return partner_id(world, 0)
 
 
 # ---------------------------------------------------------------------------------------------- companies

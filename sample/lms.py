@@ -9,13 +9,14 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from connectors.sample import reference as ref
-from connectors.sample.delivery import Batch
-from connectors.sample.dirt import blank, country_form, email_case, name_variant
-from connectors.sample.formats import Layout, text_renderer
-from connectors.sample.world import Chunk, Partner, World, between, customer_name, person
+from sample import reference as ref
+from sample.delivery import Batch
+from sample.dirt import blank, country_form, email_case, name_variant
+from sample.formats import Layout, text_renderer
+from sample.world import Chunk, Partner, World, between, customer_name, person
 
 SYSTEM = "lms"
+GENERATION_ORDER = 30
 LAYOUT = Layout(ext="csv", encoding="cp1252", newline="\r\n",
                 render=text_renderer(lambda d: d.isoformat(" "), "Yes", "No"))
 COURSE_COUNT = 40
@@ -23,6 +24,10 @@ COURSE_COUNT = 40
 
 def file_stem(entity: str) -> str:
     return entity
+
+
+def partner_id(world: World, number: int) -> str:
+    return str(20000 + world.ids.take("lms_org"))
 
 
 # ---------------------------------------------------------------------------------------------- courses
@@ -156,3 +161,4 @@ ENTITIES = (("organization", organizations), ("user", users), ("enrollment", enr
             ("certification", certifications))
 REVISE: dict = {}
 OLDER: dict = {}
+GLOBAL_ENTITIES = (("course", make_courses),)
