@@ -31,7 +31,7 @@ dev: $(STAMP) manifest  ## open the Dagster UI with the full asset graph
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/dagster dev -m orchestration.definitions
 
 manifest: $(STAMP)  ## parse the dbt project (dbt_project/target/manifest.json)
-	$(PY) -c "from orchestration.cli import parse_dbt_project; from connectors.settings import Settings; parse_dbt_project(Settings.from_env())"
+	$(PY) -c "from settings import Settings; from warehouse.dbt import parse_project; parse_project(Settings.from_env())"
 
 bench: $(STAMP)  ## benchmark generate / load+validate / dbt at PARTNERS partners against plain DuckDB
 	$(PY) -m benchmarks.run --partners $(PARTNERS)
@@ -51,8 +51,9 @@ summary: $(STAMP)  ## what the warehouse holds: files, rows loaded and quarantin
 audit: $(STAMP)  ## quarterly audit report into reports/audit-<YYYY>-Q<n>/ (QUARTER=2026-Q4, default: current)
 	$(PY) -m audit $(if $(QUARTER),--quarter $(QUARTER))
 
-lint: $(STAMP)  ## ruff
-	$(VENV)/bin/ruff check connectors data_contracts sample orchestration tests benchmarks audit scorecards
+lint: $(STAMP)  ## ruff, and the package layering (import-linter: no circle, no import from a lower package up)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 clean:  ## remove generated data, the warehouse, dbt target and Dagster home (keeps .venv and data/secrets)
 	@# data/secrets holds the pseudonymization key and the erasure suppression list: losing them would re-key every

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -12,13 +11,14 @@ from pathlib import Path
 from audit.data import NoSnapshotError
 from audit.quarter import Quarter
 from audit.report import generate
-from connectors.settings import PROJECT_ROOT, Settings
+from settings import Settings
 
 
 def main(argv: list[str] | None = None) -> int:
+    settings = Settings.from_env()
     parser = argparse.ArgumentParser(prog="python -m audit", description=__doc__)
     parser.add_argument("--quarter", help="YYYY-Qn (default: the quarter of PW_AS_OF_DATE, else of today)")
-    parser.add_argument("--out", default=os.environ.get("PW_REPORTS_DIR", str(PROJECT_ROOT / "reports")),
+    parser.add_argument("--out", default=str(settings.reports_dir),
                         help="reports folder (default: PW_REPORTS_DIR, else reports/)")
     parser.add_argument("--warehouse", help="DuckDB file to read (default: the published warehouse)")
     parser.add_argument("--no-expectations", action="store_true", help="skip the great-expectations suite")
@@ -27,9 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.quarter:
         quarter = Quarter.parse(args.quarter)
     else:
-        quarter = Quarter.of(date.fromisoformat(os.environ["PW_AS_OF_DATE"]) if os.environ.get("PW_AS_OF_DATE")
-                             else date.today())
-    published = Path(args.warehouse) if args.warehouse else Settings.from_env().published
+        quarter = Quarter.of(settings.as_of_date or date.today())
+    published = Path(args.warehouse) if args.warehouse else settings.published
     if not published.exists():
         print(f"no published warehouse at {published}: run `make run` first", file=sys.stderr)
         return 2

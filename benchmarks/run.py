@@ -20,7 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from connectors.settings import PROJECT_ROOT
+from settings import PROJECT_ROOT, Settings
+from warehouse.dbt import BUILD_ARGS, dbt_command, dbt_environment
 
 FLOOR_SQL = """
 import duckdb, sys, json
@@ -116,24 +117,22 @@ def main(argv: list[str] | None = None) -> int:
         stage.rows = con.execute("SELECT sum(rows_read) FROM ops.loaded_files WHERE status = 'loaded'").fetchone()[0]
     stages.append(stage)
 
-    threads = env.get("PW_DUCKDB_THREADS", "2")
-    memory = env.get("PW_DUCKDB_MEMORY_LIMIT", "4GB")
+    settings = Settings.from_env(env)
+    threads, memory = str(settings.duckdb_threads), settings.duckdb_memory_limit
     stage, output = run_stage("plain DuckDB floor", [python, "-c", FLOOR_SQL, str(landing), str(work / "floor.duckdb"),
                                                     threads, memory], env)
     stage.rows = json.loads(output.strip().splitlines()[-1])["rows"]
     stages.append(stage)
 
     if not args.skip_dbt:
-        from orchestration.dbt_env import dbt_command, dbt_environment
-
-        dbt_env = {**env, **dbt_environment(_settings(env))}
-        stage, _ = run_stage("dbt build", dbt_command("build", "--exclude-resource-type", "unit_test", "--quiet"), dbt_env)
+        dbt_env = dbt_environment(settings, base=env)
+        stage, _ = run_stage("dbt build", dbt_command(*BUILD_ARGS, "--quiet"), dbt_env)
         stages.append(stage)
         increment_rows = write_increment(landing, args.partners, args.seed, work / "increment")
         stage, _ = run_stage("night+1: load", [python, "-m", "connectors"], env)
         stage.rows = increment_rows
         stages.append(stage)
-        stage, _ = run_stage("night+1: dbt build", dbt_command("build", "--exclude-resource-type", "unit_test", "--quiet"), dbt_env)
+        stage, _ = run_stage("night+1: dbt build", dbt_command(*BUILD_ARGS, "--quiet"), dbt_env)
         stages.append(stage)
         if not args.skip_floor:
             stages.extend(night_floor_stages(dbt_env, work, args.seed))
@@ -161,9 +160,7 @@ def night_floor_stages(dbt_env: dict[str, str], work: Path, seed: int) -> list[S
     beyond what that tiny build already spent on them, the partner identity (resolved over all records at once:
     one record can merge two partners) and the partner-level marts that depend on the as-of date (activity windows,
     staleness, expiry), each rebuilt on the full warehouse and on the tiny one."""
-    from orchestration.dbt_env import dbt_command
-
-    build = ["build", "--exclude-resource-type", "unit_test", "--quiet"]
+    build = [*BUILD_ARGS, "--quiet"]
     tiny = work / "floor_tiny"
     tiny_env = workspace_env(dbt_env, tiny)
     python = sys.executable
@@ -200,18 +197,6 @@ def write_increment(landing: Path, partners: int, seed: int, scratch: Path) -> i
         shutil.copyfile(scratch / entry["file"], target.with_name("night2_" + target.name))
         rows += entry["rows"]
     return rows
-
-
-def _settings(env: dict[str, str]):
-    from connectors.settings import Settings
-
-    saved = dict(os.environ)
-    os.environ.update(env)
-    try:
-        return Settings.from_env()
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
 
 
 def print_report(partners: int, files: int, size: int, stages: list[Stage]) -> None:

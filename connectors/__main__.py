@@ -8,7 +8,7 @@ import sys
 from connectors.errors import ExtractFileError
 from connectors.loader import EntityReport, load_all
 from connectors.registry import SOURCES
-from connectors.settings import Settings
+from settings import Settings
 
 
 def _progress(report: EntityReport) -> None:

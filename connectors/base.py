@@ -67,9 +67,9 @@ class SourceSystem:
     def entity_dir(self, landing_dir: Path, entity: str) -> Path:
         return landing_dir / self.name / entity
 
-    def extract_files(self, landing_dir: Path, entity: str, until: str | None = None) -> list[Path]:
+    def extract_files(self, landing_dir: Path, entity: str, until: date | None = None) -> list[Path]:
         """Extract files of one entity, in name order (file names carry the extract date); with `until`
-        (YYYY-MM-DD), only the files of that day or earlier (backfills replay the archive day by day)."""
+        (a date), only the files of that day or earlier (backfills replay the archive day by day)."""
         folder = self.entity_dir(landing_dir, entity)
         if not folder.is_dir():
             return []
@@ -80,7 +80,7 @@ class SourceSystem:
             if path.is_file()
             and path.suffix.lower() in suffixes
             and not any(part.startswith((".", "_")) for part in path.relative_to(folder).parts)
-            and (until is None or extract_date(path) <= date.fromisoformat(until))
+            and (until is None or extract_date(path) <= until)
         )
 
 

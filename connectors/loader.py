@@ -25,10 +25,10 @@ import pyarrow as pa_arrow
 from connectors.base import SourceSystem
 from connectors.errors import ExtractFileError
 from connectors.readers import LINE_COLUMN, Batch, MalformedRow, check_csv_complete, read_batches
-from connectors.settings import Settings
 from connectors.suppression import Suppression
-from connectors.warehouse import LOAD_COLUMNS, ensure_tables, raw_table_name
-from data_contracts._fields import FALSE_VALUES, RULE_MESSAGES, TRUE_VALUES, required_columns
+from data_contracts._fields import FALSE_VALUES, LOAD_COLUMNS, RULE_MESSAGES, TRUE_VALUES, required_columns
+from settings import Settings
+from warehouse.raw import ensure_tables, raw_table_name
 
 PANDERA_RULES = {"multiple_fields_uniqueness": "unique_key"}
 QUARANTINE_COLUMNS = [
@@ -91,7 +91,6 @@ class EntityLoader:
     def run(self) -> EntityReport:
         report = EntityReport(self.source.name, self.entity)
         ensure_tables(self.con)
-        self.con.execute("ALTER TABLE ops.loaded_files ADD COLUMN IF NOT EXISTS rows_suppressed BIGINT DEFAULT 0")
         self.con.execute("SET TimeZone = 'UTC'")
         self.con.execute("BEGIN TRANSACTION")
         try:
@@ -362,7 +361,7 @@ def load_entity(source: SourceSystem, entity: str, settings: Settings, con: duck
 def load_all(settings: Settings, systems: list[str] | None = None, progress=None) -> list[EntityReport]:
     """Load every entity of the given systems (all by default), one after the other, in one process."""
     from connectors.registry import SOURCES
-    from connectors.warehouse import connect, writer_lock
+    from warehouse.connection import connect, writer_lock
 
     reports = []
     with writer_lock(settings), connect(settings) as con:

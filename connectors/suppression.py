@@ -28,11 +28,11 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from connectors.privacy import key_file, normalize_identifier, pii_hash_key
 from data_contracts import CONTRACTS, dependent_entities, person_entities
 from data_contracts._fields import EMAIL_RE
+from settings import Settings
+from warehouse.privacy import normalize_identifier, pii_hash_key
 
-REGISTRY_VAR = "PW_ERASURE_REGISTRY"
 PURPOSE = "erasure"
 
 # Declared once, beside each source (`PEOPLE` in data_contracts/<system>.py); discovery refuses a contract whose key
@@ -83,8 +83,7 @@ def redacted_email(email: str) -> str:
 
 
 def registry_path() -> Path:
-    value = os.environ.get(REGISTRY_VAR)
-    return Path(value) if value else key_file().parent / "erasures.jsonl"
+    return Settings.from_env().erasure_registry_path
 
 
 def erasure_hash(value: str, key: str | None = None) -> str:

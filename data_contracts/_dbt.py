@@ -25,7 +25,7 @@ import yaml
 
 from data_contracts import CONTRACTS
 from data_contracts._dbt_registry import REGISTRY_PATH, render_registry
-from data_contracts._fields import LOGICAL_TYPES
+from data_contracts._fields import LOAD_COLUMNS, LOGICAL_TYPES
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 STAGING_DIR = PROJECT_ROOT / "dbt_project" / "models" / "staging"
@@ -34,7 +34,7 @@ STAGING_DIR = PROJECT_ROOT / "dbt_project" / "models" / "staging"
 FRESHNESS = {"warn_after": {"count": 36, "period": "hour"}, "error_after": {"count": 72, "period": "hour"}}
 LOADED_AT_FIELD = "_loaded_at"
 
-# Load metadata the connectors add to every raw row (connectors/warehouse.py LOAD_COLUMNS), documented here.
+# Load metadata the connectors add to every raw row (data_contracts/_fields.py LOAD_COLUMNS), documented here.
 LOAD_COLUMN_DOCS = {
     "_source_file": "Landing-zone path (relative) of the extract file the row was read from.",
     "_source_line": "1-based line of the row in its file (header = line 1) for text files; 1-based row for Parquet.",
@@ -61,9 +61,6 @@ def sources_path(system: str) -> Path:
 
 
 def _load_columns() -> dict[str, str]:
-    # Imported here: connectors.warehouse imports this package, the other way round would be circular at import.
-    from connectors.warehouse import LOAD_COLUMNS
-
     return LOAD_COLUMNS
 
 

@@ -28,6 +28,15 @@ LOGICAL_TYPES = {
     "timestamp": "TIMESTAMP WITH TIME ZONE",
 }
 
+# Load metadata the loader adds to every raw row, so every mart row can be traced to its file and line (the raw
+# tables' DDL, warehouse/raw.py, and the dbt sources yml, data_contracts/_dbt.py, both add them).
+LOAD_COLUMNS = {
+    "_source_file": "VARCHAR",  # path relative to the landing zone
+    "_source_line": "BIGINT",  # 1-based line (header = line 1) for text files; 1-based row for Parquet
+    "_load_id": "VARCHAR",
+    "_loaded_at": "TIMESTAMP WITH TIME ZONE",
+}
+
 NUMBER_RE = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
 INTEGER_RE = r"^[+-]?\d+$"
 DATE_RE = r"^\d{4}-\d{2}-\d{2}$"

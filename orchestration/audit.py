@@ -9,15 +9,14 @@
 """
 
 
-import os
 from datetime import date
 from pathlib import Path
 
 import dagster as dg
 
 from audit.quarter import Quarter
-from connectors.settings import PROJECT_ROOT, Settings
 from orchestration.publish_assets import PUBLISHED_KEY
+from settings import Settings
 
 EXPECTATIONS_KEY = dg.AssetKey(["audit", "expectations"])
 REPORT_KEY = dg.AssetKey(["audit", "report"])
@@ -36,8 +35,7 @@ quarterly_partitions = dg.TimeWindowPartitionsDefinition(
 
 
 def reports_dir() -> Path:
-    value = Path(os.environ.get("PW_REPORTS_DIR", "reports"))
-    return value if value.is_absolute() else PROJECT_ROOT / value
+    return Settings.from_env().reports_dir
 
 
 @dg.asset(
@@ -54,7 +52,7 @@ def audit_expectations(context: dg.AssetExecutionContext):
     from audit.expectations import run_suite, summarize
 
     settings = Settings.from_env()
-    if os.environ.get("PW_PUBLISH", "1") == "0" or not settings.published.exists():
+    if not settings.publish or not settings.published.exists():
         context.log.info("nothing published in this run: expectations not evaluated")
         yield dg.MaterializeResult(metadata={"evaluated": 0})
         for mart in CHECKED_MARTS:

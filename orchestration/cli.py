@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import time
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
-from connectors.settings import PROJECT_ROOT, Settings
+from settings import Settings, patched_environ
+from warehouse.dbt import parse_project
 
 DAGSTER_YAML = """\
 # Written by partner-warehouse. One writer at a time: DuckDB allows a single writing process.
@@ -32,21 +33,14 @@ telemetry:
 """
 
 
-def ensure_dagster_home() -> Path:
-    home = Path(os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT / ".dagster_home")))
+def ensure_dagster_home(settings: Settings | None = None) -> Path:
+    home = (settings or Settings.from_env()).dagster_home
+    os.environ["DAGSTER_HOME"] = str(home)  # where DagsterInstance.get() and `dagster dev` look
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
         config.write_text(DAGSTER_YAML)
     return home
-
-
-def parse_dbt_project(settings: Settings) -> None:
-    """Write dbt_project/target/manifest.json, which the Dagster definitions read at import."""
-    from orchestration.dbt_env import dbt_command, dbt_environment
-
-    env = {**os.environ, **dbt_environment(settings)}
-    subprocess.run(dbt_command("parse", "--quiet"), check=True, env=env, cwd=PROJECT_ROOT)
 
 
 def landing_is_empty(settings: Settings) -> bool:
@@ -63,17 +57,20 @@ def write_sample(settings: Settings, partners: int, seed: int) -> None:
 
 
 def execute_build(settings: Settings, log_level: str):
-    """Parse dbt, then run the build_warehouse job in this process, recorded in DAGSTER_HOME."""
-    ensure_dagster_home()
+    """Parse dbt, then run the build_warehouse job in this process, recorded in DAGSTER_HOME.
+
+    The job's assets read their settings from the environment (as they do under `dagster dev`), so the job runs
+    with the environment of `settings` (a backfill day's), restored afterwards."""
+    ensure_dagster_home(settings)
     print("Parsing the dbt project...", file=sys.stderr)
-    parse_dbt_project(settings)
+    parse_project(settings)
     from dagster import DagsterInstance
 
     from orchestration.definitions import defs
 
     job = defs.resolve_job_def("build_warehouse")
     print(f"Materializing every asset of job '{job.name}' into {settings.warehouse_path} ...", file=sys.stderr)
-    with DagsterInstance.get() as instance:
+    with patched_environ(settings.to_env()), DagsterInstance.get() as instance:
         return job.execute_in_process(
             instance=instance,
             raise_on_error=False,
@@ -106,10 +103,9 @@ def backfill(args: argparse.Namespace) -> int:
     if working.exists():
         os.replace(working, saved)
     for number, day in enumerate(days, start=1):
-        os.environ.update({"PW_AS_OF_DATE": day.isoformat(), "PW_FILES_UNTIL": day.isoformat(),
-                           "PW_PUBLISH": "1" if day == days[-1] else "0"})
+        day_settings = replace(settings, as_of_date=day, files_until=day, publish=day == days[-1])
         print(f"[backfill] day {number}/{len(days)}: {day} ...", file=sys.stderr, flush=True)
-        result = execute_build(Settings.from_env(), args.log_level)
+        result = execute_build(day_settings, args.log_level)
         if not result.success:
             print(f"[backfill] {day} failed; the working warehouse is restored and nothing was published.")
             working.unlink(missing_ok=True)
@@ -142,7 +138,7 @@ def status(args: argparse.Namespace) -> int:
 
 
 def erase(args: argparse.Namespace) -> int:
-    from orchestration.erasure import erase as erase_person
+    from erasure import erase as erase_person
 
     try:
         report = erase_person(Settings.from_env(), args.email, reason=args.reason, dry_run=args.dry_run,
@@ -177,8 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="partner-warehouse",
         description="Build the partner 360 warehouse: load extracts through data contracts, then run dbt.",
         epilog="Configuration comes from environment variables (PW_LANDING_DIR, PW_WAREHOUSE_PATH, "
-        "PW_DUCKDB_MEMORY_LIMIT, PW_DUCKDB_THREADS, PW_DUCKDB_TEMP_DIR, PW_MAX_FAILURE_RATE, PW_BATCH_ROWS); "
-        "see .env.example.",
+        "PW_DUCKDB_MEMORY_LIMIT, ...): `python -m settings` lists them all, as .env.example does.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
     run_parser = commands.add_parser("run", help="build the whole warehouse (all Dagster assets)")

@@ -1,8 +1,6 @@
 """The dbt project as Dagster assets (dagster-dbt). dbt sources map onto the raw-table asset keys, so the
 lineage runs from each extract entity through staging to the marts, and dbt tests appear as asset checks."""
 
-
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -10,14 +8,16 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from connectors.settings import Settings
-from connectors.warehouse import connect, writer_lock
 from data_contracts import CONTRACTS
-from orchestration.dbt_env import DBT_PROJECT_DIR, dbt_command, dbt_environment
 from orchestration.ingest import raw_asset_key
 from orchestration.run_log import record_model_runs
+from settings import Settings, patched_environ
+from warehouse import dbt as warehouse_dbt
+from warehouse.connection import connect, writer_lock
 
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+# Built from the facts warehouse.dbt holds, so dagster-dbt and every other dbt call read the same project and target.
+dbt_project = DbtProject(project_dir=warehouse_dbt.DBT_PROJECT_DIR, profiles_dir=warehouse_dbt.DBT_PROJECT_DIR,
+                         target_path=warehouse_dbt.target_dir(Settings.from_env()))
 dbt_project.prepare_if_dev()  # only under `dagster dev`; `make` targets parse the project beforehand
 
 
@@ -41,13 +41,7 @@ def _layer(props: Mapping[str, Any]) -> str:
 
 
 def manifest_path() -> Path:
-    path = dbt_project.manifest_path
-    if not path.exists():
-        raise FileNotFoundError(
-            f"{path} is missing: parse the dbt project first (`make manifest`, or "
-            "`dbt parse --project-dir dbt_project --profiles-dir dbt_project`)."
-        )
-    return path
+    return warehouse_dbt.manifest_path(Settings.from_env())
 
 
 @dbt_assets(
@@ -57,10 +51,9 @@ def manifest_path() -> Path:
 )
 def partner_warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     settings = Settings.from_env()
-    os.environ.update(dbt_environment(settings))
-    with writer_lock(settings):
-        # Unit tests check SQL logic, not data: they run in CI (tests/test_dbt_unit_tests.py), not every night.
-        invocation = dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context, raise_on_error=False)
+    # dagster-dbt starts dbt with this process's environment: the settings' one, for this invocation only.
+    with writer_lock(settings), patched_environ(warehouse_dbt.dbt_environment(settings, base={})):
+        invocation = dbt.cli(list(warehouse_dbt.BUILD_ARGS), context=context, raise_on_error=False)
         yield from invocation.stream()
         _record_results(settings, context.run.run_id, invocation)
     if not invocation.is_successful():
@@ -89,5 +82,5 @@ def _failed_nodes(invocation) -> list[str]:
 
 
 def dbt_resource() -> DbtCliResource:
-    # The venv's dbt, whether or not the venv is activated (make calls .venv/bin/python directly).
-    return DbtCliResource(project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=dbt_command()[0])
+    return DbtCliResource(project_dir=dbt_project, profiles_dir=str(warehouse_dbt.DBT_PROJECT_DIR),
+                          dbt_executable=str(warehouse_dbt.dbt_executable()))

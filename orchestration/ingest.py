@@ -14,9 +14,9 @@ import dagster as dg
 from connectors.base import SourceSystem
 from connectors.loader import EntityReport, load_entity
 from connectors.registry import SOURCES
-from connectors.settings import Settings
-from connectors.warehouse import connect, writer_lock
 from orchestration.run_log import record_load_run
+from settings import Settings
+from warehouse.connection import connect, writer_lock
 
 ROWS_ACCOUNTED = "rows_accounted"
 NO_QUARANTINE = "no_quarantined_rows"

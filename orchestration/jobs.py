@@ -4,7 +4,7 @@ DuckDB allows a single writer, so nothing that writes the warehouse may run in p
 - within a run, the in-process executor runs one step at a time;
 - across runs, the job carries the `partner_warehouse/writer` tag, which dagster.yaml's run queue limits to
   one run at a time (a sensor run and the nightly run queue behind each other);
-- every writing step also holds the warehouse's writer lock (an flock, `connectors.warehouse.writer_lock`),
+- every writing step also holds the warehouse's writer lock (an flock, `warehouse.connection.writer_lock`),
   which covers assets materialized by hand from the UI and loads run outside Dagster. A killed process
   releases it, so a killed run never blocks the next one. (Dagster concurrency pools were tried first: a run
   killed with SIGKILL kept its pool slot and the next run waited forever.)
@@ -12,9 +12,9 @@ DuckDB allows a single writer, so nothing that writes the warehouse may run in p
 
 from __future__ import annotations
 
-import os
-
 import dagster as dg
+
+from settings import Settings
 
 WRITER_TAG = "partner_warehouse/writer"
 
@@ -28,11 +28,13 @@ build_warehouse_job = dg.define_asset_job(
     description="Load every new extract through its contract, then build all dbt models and tests.",
 )
 
+_settings = Settings.from_env()  # read when the definitions load, as Dagster reads a schedule once
+
 nightly_schedule = dg.ScheduleDefinition(
     name="nightly_build",
     job=build_warehouse_job,
-    cron_schedule=os.environ.get("PW_NIGHTLY_CRON", "0 2 * * *"),
-    execution_timezone=os.environ.get("PW_TIMEZONE", "UTC"),
+    cron_schedule=_settings.nightly_cron,
+    execution_timezone=_settings.timezone,
     default_status=dg.DefaultScheduleStatus.STOPPED,
     description="Nightly full build after the source systems have dropped their extracts.",
 )

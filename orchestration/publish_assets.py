@@ -1,13 +1,11 @@
 """The `published/warehouse` asset: the last step of a build, after every model and blocking check."""
 
-import os
-
 import dagster as dg
 
-from connectors.settings import Settings
-from connectors.warehouse import writer_lock
 from orchestration.dbt import partner_warehouse_dbt_assets
-from orchestration.publish import publish
+from settings import Settings
+from warehouse.connection import writer_lock
+from warehouse.publish import publish
 
 PUBLISHED_KEY = dg.AssetKey(["published", "warehouse"])
 
@@ -21,10 +19,10 @@ PUBLISHED_KEY = dg.AssetKey(["published", "warehouse"])
     "when a whole build has passed, plus the marts as Parquet (one folder per mart).",
 )
 def published_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    if os.environ.get("PW_PUBLISH", "1") == "0":  # intermediate days of a backfill
+    settings = Settings.from_env()
+    if not settings.publish:  # intermediate days of a backfill
         context.log.info("PW_PUBLISH=0: build checked, not published")
         return dg.MaterializeResult(metadata={"published": False})
-    settings = Settings.from_env()
     with writer_lock(settings):
         report = publish(settings, context.run.run_id)
     context.log.info(f"published {report.published} ({report.bytes / 1e6:.1f} MB) in {report.seconds:.2f}s")

@@ -11,29 +11,14 @@ from datetime import UTC, datetime
 import duckdb
 
 from connectors.loader import EntityReport
-
-RUN_LOG_DDL = [
-    "CREATE SCHEMA IF NOT EXISTS ops",
-    """CREATE TABLE IF NOT EXISTS ops.load_runs (
-        run_id VARCHAR, system VARCHAR, entity VARCHAR, status VARCHAR, files BIGINT, files_skipped BIGINT,
-        rows_read BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT, seconds DOUBLE, error VARCHAR,
-        finished_at TIMESTAMP WITH TIME ZONE)""",
-    """CREATE TABLE IF NOT EXISTS ops.model_runs (
-        run_id VARCHAR, unique_id VARCHAR, resource_type VARCHAR, name VARCHAR, status VARCHAR, seconds DOUBLE,
-        rows_affected BIGINT, failures BIGINT, message VARCHAR, finished_at TIMESTAMP WITH TIME ZONE)""",
-]
-
-
-def ensure_run_log(con: duckdb.DuckDBPyConnection) -> None:
-    for statement in RUN_LOG_DDL:
-        con.execute(statement)
+from warehouse.ops import ensure_ops_schema
 
 
 def record_load_run(
     con: duckdb.DuckDBPyConnection, run_id: str, system: str, entity: str, seconds: float,
     report: EntityReport | None = None, error: str | None = None,
 ) -> None:
-    ensure_run_log(con)
+    ensure_ops_schema(con)
     totals = [0, 0, 0, 0, 0] if report is None else [
         len(report.files), report.skipped_files, report.total("rows_read"), report.total("rows_loaded"),
         report.total("rows_quarantined"),
@@ -46,7 +31,7 @@ def record_load_run(
 
 def record_model_runs(con: duckdb.DuckDBPyConnection, run_id: str, run_results: dict) -> int:
     """Rows from dbt's run_results.json artifact: every model, seed, snapshot and test of the invocation."""
-    ensure_run_log(con)
+    ensure_ops_schema(con)
     finished_at = datetime.now(UTC)
     rows = []
     for result in run_results.get("results", []):

@@ -8,13 +8,12 @@ Its own job, `partner_scorecards`, runs it; the schedule `weekly_partner_scoreca
 nightly build) is off by default.
 """
 
-import os
 from pathlib import Path
 
 import dagster as dg
 
-from connectors.settings import PROJECT_ROOT, Settings
 from orchestration.publish_assets import PUBLISHED_KEY
+from settings import Settings
 
 SCORECARDS_KEY = dg.AssetKey(["scorecards", "partner_scorecards"])
 SCORECARDS_GROUP = "partner_scorecards"
@@ -25,8 +24,7 @@ class ScorecardsConfig(dg.Config):
 
 
 def scorecards_dir() -> Path:
-    value = Path(os.environ.get("PW_REPORTS_DIR", "reports"))
-    return (value if value.is_absolute() else PROJECT_ROOT / value) / "scorecards"
+    return Settings.from_env().reports_dir / "scorecards"
 
 
 @dg.asset(
@@ -83,7 +81,7 @@ weekly_scorecards_schedule = dg.ScheduleDefinition(
     name="weekly_partner_scorecards",
     job=partner_scorecards_job,
     cron_schedule="0 6 * * 1",
-    execution_timezone=os.environ.get("PW_TIMEZONE", "UTC"),
+    execution_timezone=Settings.from_env().timezone,
     default_status=dg.DefaultScheduleStatus.STOPPED,
     description="Refresh the partner scorecards every Monday morning, after the nightly build.",
 )

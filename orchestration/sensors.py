@@ -3,13 +3,14 @@ turns it on). It never opens the warehouse — a running build holds DuckDB's si
 lists the landing zone and compares a fingerprint of the listing with its cursor."""
 
 import hashlib
-import os
 
 import dagster as dg
 
 from connectors.registry import SOURCES
-from connectors.settings import Settings
 from orchestration.jobs import build_warehouse_job
+from settings import Settings
+
+_settings = Settings.from_env()  # read when the definitions load: the sensor's interval and first status
 
 
 def landing_fingerprint(settings: Settings) -> tuple[str, int]:
@@ -25,8 +26,8 @@ def landing_fingerprint(settings: Settings) -> tuple[str, int]:
 
 @dg.sensor(
     job=build_warehouse_job,
-    minimum_interval_seconds=int(os.environ.get("PW_SENSOR_INTERVAL_SECONDS", "120")),
-    default_status=dg.DefaultSensorStatus.RUNNING if os.environ.get("PW_SENSOR_ENABLED") == "1" else dg.DefaultSensorStatus.STOPPED,
+    minimum_interval_seconds=_settings.sensor_interval_seconds,
+    default_status=dg.DefaultSensorStatus.RUNNING if _settings.sensor_enabled else dg.DefaultSensorStatus.STOPPED,
     description="Starts build_warehouse when files are added to or changed in the landing zone.",
 )
 def landing_zone_sensor(context: dg.SensorEvaluationContext):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from connectors.settings import Settings
-from connectors.warehouse import connect
+from settings import Settings
+from warehouse.connection import connect
 
 QUERY_HINT = """\
 Query it:

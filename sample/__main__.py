@@ -11,7 +11,7 @@ from sample.generator import generate
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
-    from connectors.settings import Settings
+    from settings import Settings
 
     parser = argparse.ArgumentParser(
         prog="python -m sample",

@@ -7,15 +7,14 @@ partners (none when fewer than 5)."""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from datetime import date
 from pathlib import Path
 
-from connectors.settings import PROJECT_ROOT, Settings
 from scorecards.data import WarehouseNotReady, connect_published, load
 from scorecards.isolation import check_folder
 from scorecards.render import write_all
+from settings import Settings
 
 EPILOG = """examples:
   python -m scorecards                                        every partner into reports/scorecards/
@@ -28,8 +27,7 @@ After writing, every file is checked for other partners' names, ids, domains and
 
 
 def default_out() -> Path:
-    reports = Path(os.environ.get("PW_REPORTS_DIR", "reports"))
-    return (reports if reports.is_absolute() else PROJECT_ROOT / reports) / "scorecards"
+    return Settings.from_env().reports_dir / "scorecards"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from connectors.settings import PROJECT_ROOT
+from settings import PROJECT_ROOT
 
 QUARTERS_SHOWN = 8  # this quarter and the seven before it
 

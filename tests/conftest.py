@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.settings import Settings
+from settings import Settings
 
 AS_OF = date(2026, 11, 24)
 SAMPLE_PARTNERS = 80
@@ -76,10 +76,10 @@ def pipeline(tmp_path_factory, sample_landing):
     # Tests check marts against raw and staging through the published file, so it keeps those layers here
     # (by default they stay in the working file: tests/test_operations.py checks that).
     patch.setenv("PW_PUBLISH_PII_LAYERS", "1")
-    from orchestration.cli import parse_dbt_project
+    from warehouse.dbt import parse_project
 
     settings = Settings.from_env()
-    parse_dbt_project(settings)
+    parse_project(settings)
     from orchestration.definitions import defs
 
     with DagsterInstance.ephemeral() as instance:

@@ -4,20 +4,19 @@ against the raw and staging tables of the warehouse the session built (80 partne
 from __future__ import annotations
 
 import csv
-import os
 import shutil
-import subprocess
 from collections import Counter, defaultdict
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import duckdb
 import pytest
 
-from connectors.privacy import pseudonymize
-from connectors.settings import PROJECT_ROOT
-from orchestration.dbt_env import dbt_command, dbt_environment
+from settings import PROJECT_ROOT
 from tests.conftest import AS_OF
+from warehouse.dbt import run_dbt
+from warehouse.privacy import pseudonymize
 
 VALID = ("active", "expiring")
 
@@ -309,12 +308,10 @@ def hand_built(pipeline, tmp_path_factory):
                               ('prm', 'partner', 'prm/partner/b.jsonl', 9, 'partner_id', 'not_nullable')""")
         records = con.execute("SELECT count(*) FROM staging.stg_prm__partner").fetchone()[0]
         raw_rows = con.execute("SELECT count(*) FROM raw_prm.partner").fetchone()[0]
-    env = {**os.environ, **dbt_environment(settings), "PW_WAREHOUSE_PATH": str(copy),
-           "PW_DUCKDB_TEMP_DIR": str(root / "tmp"), "PW_AS_OF_DATE": AS_OF.isoformat()}
-    result = subprocess.run(
-        dbt_command("build", "--select", "stg_prm__partner", "int_completeness__field_counts", "mart_completeness",
-                    "mart_completeness_history", "--target-path", str(root / "target"), "--log-path", str(root / "logs")),
-        env=env, cwd=PROJECT_ROOT, capture_output=True, text=True)
+    copy_settings = replace(settings, warehouse_path=copy, duckdb_temp_dir=root / "tmp", as_of_date=AS_OF)
+    result = run_dbt(copy_settings, "build", "--select", "stg_prm__partner", "int_completeness__field_counts",
+                     "mart_completeness", "mart_completeness_history", "--target-path", str(root / "target"),
+                     "--log-path", str(root / "logs"))
     assert result.returncode == 0, result.stdout[-3000:]
     con = duckdb.connect(str(copy), read_only=True)
     yield con, k, records, raw_rows

@@ -5,18 +5,13 @@ the warehouse the session built, so their parent relations exist."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-
-from orchestration.dbt_env import dbt_command, dbt_environment
+from warehouse.dbt import run_dbt
 
 
 def test_every_dbt_unit_test_passes(pipeline, tmp_path):
     _, settings = pipeline
-    env = {**os.environ, **dbt_environment(settings)}
-    command = dbt_command("test", "--select", "test_type:unit", "--target-path", str(tmp_path / "target"),
-                          "--log-path", str(tmp_path / "logs"))
-    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
+    result = run_dbt(settings, "test", "--select", "test_type:unit", "--target-path", str(tmp_path / "target"),
+                     "--log-path", str(tmp_path / "logs"), timeout=900)
     assert result.returncode == 0, result.stdout[-4000:]
     summary = [line for line in result.stdout.splitlines() if "PASS=" in line][-1]
     passed = int(summary.split("PASS=")[1].split()[0])

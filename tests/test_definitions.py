@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from connectors.settings import PROJECT_ROOT
+from settings import PROJECT_ROOT
 
 
 def test_the_code_location_loads_as_dagster_dev_loads_it(pipeline, tmp_path):

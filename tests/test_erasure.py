@@ -1,4 +1,4 @@
-"""Erasure requests (orchestration/erasure.py): one person leaves every layer, partner aggregates stay consistent,
+"""Erasure requests (the erasure package): one person leaves every layer, partner aggregates stay consistent,
 and a reload of the landing archive does not bring them back.
 
 One warehouse of its own is built on the sample by the Dagster job (the session `pipeline` is not touched), a
@@ -19,9 +19,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from connectors.privacy import pseudonymize
-from connectors.settings import Settings
+from settings import Settings
 from tests.conftest import AS_OF
+from warehouse.privacy import pseudonymize
 
 REASON = "erasure request TEST-1"
 PERSON_TABLES = ("raw_lms.user", "raw_lms.enrollment", "raw_lms.certification")
@@ -111,7 +111,7 @@ def erased(tmp_path_factory, sample_landing):
     """Build, pick the person, dry-run, erase. Returns a dict of everything the tests check."""
     from dagster import DagsterInstance
 
-    from orchestration.cli import parse_dbt_project
+    from warehouse.dbt import parse_project
 
     root = tmp_path_factory.mktemp("erasure")
     shutil.copytree(sample_landing, root / "landing")
@@ -126,7 +126,7 @@ def erased(tmp_path_factory, sample_landing):
     patch.delenv("PW_PII_HASH_KEY", raising=False)
     patch.delenv("PW_ERASURE_REGISTRY", raising=False)
     settings = Settings.from_env()
-    parse_dbt_project(settings)
+    parse_project(settings)
     from orchestration.definitions import defs
 
     with DagsterInstance.ephemeral() as instance:
@@ -169,7 +169,7 @@ def erased(tmp_path_factory, sample_landing):
         before["published_hits"] = _hits_in_duckdb(con, _terms(person))
     before["parquet_hits"] = _hits_in_parquet(settings.published.parent, _terms(person))
 
-    from orchestration.erasure import erase
+    from erasure import erase
 
     # The address as someone would type it: other case, blanks around.
     typed = f"  {person['email'].upper()} "
@@ -356,7 +356,7 @@ def test_reload_of_the_landing_archive_does_not_bring_the_person_back(erased, tm
 def test_history_models_are_the_append_only_marts_only():
     """Only models that never rebuild (incremental with full_refresh=false) are purged in place and left out of the
     rebuild; everything else is rebuilt (--full-refresh)."""
-    from orchestration.erasure import history_models
+    from erasure import history_models
 
     models = history_models()
     assert {"mart_completeness_history", "mart_audit_finding_history"} <= models
@@ -364,7 +364,7 @@ def test_history_models_are_the_append_only_marts_only():
 
 
 def test_history_purge_deletes_only_the_persons_rows(tmp_path, monkeypatch):
-    from orchestration.erasure import Person, plan_history
+    from erasure import Person, plan_history
 
     monkeypatch.setenv("PW_PII_HASH_KEY", "test-key")
     person = Person("ann.lee@example.com", names={"Ann Lee"}, ids={("lms", "user"): {"U0000042"}})
@@ -443,7 +443,7 @@ def test_rewriting_the_landing_files_removes_the_person_and_keeps_them_loaded_on
     """PW_ERASE_LANDING=1: the CSV / JSON-lines files holding the person are rewritten as the loader would load
     them, and ops.loaded_files takes their new hashes: a reload finds no new file, a fresh load finds no person."""
     from connectors.loader import load_all
-    from orchestration.erasure import Person, rewrite_landing
+    from erasure import Person, rewrite_landing
 
     settings, person = erased["settings"], erased["person"]
     landing = tmp_path / "landing"

@@ -15,7 +15,7 @@ import pytest
 from connectors.errors import ExtractFileError
 from connectors.loader import load_all, load_entity
 from connectors.registry import get_source
-from connectors.warehouse import connect
+from warehouse.connection import connect
 
 
 def _files_by_kind(truth: dict, kind: str) -> list[dict]:

@@ -25,7 +25,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from connectors.settings import PROJECT_ROOT
+from settings import PROJECT_ROOT
 from tests.conftest import AS_OF
 
 SYSTEM = "pos"
@@ -168,9 +168,9 @@ models:
 # Runs dbt in the copy with the copy's own helpers, so its project dir and plugin path are the copy's.
 DBT_DRIVER = """
 import os, subprocess, sys
-from connectors.settings import Settings
-from orchestration.dbt_env import dbt_command, dbt_environment
-env = {**os.environ, **dbt_environment(Settings.from_env())}
+from settings import Settings
+from warehouse.dbt import dbt_command, dbt_environment
+env = dbt_environment(Settings.from_env(), base=os.environ)
 sys.exit(subprocess.run(dbt_command(*sys.argv[1:]), env=env).returncode)
 """
 

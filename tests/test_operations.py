@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from connectors.settings import PROJECT_ROOT, Settings
+from settings import PROJECT_ROOT, Settings
 from tests.conftest import AS_OF
 
 CHECKSUM_SCHEMAS = ("staging", "intermediate", "marts")
@@ -45,13 +45,7 @@ def ops(tmp_path_factory, sample_landing):
 
 
 def _settings(env: dict) -> Settings:
-    saved = dict(os.environ)
-    os.environ.update(env)
-    try:
-        return Settings.from_env()
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    return Settings.from_env(env)
 
 
 def _cli(env: dict, *args: str, **kwargs) -> subprocess.Popen:
@@ -207,7 +201,7 @@ def _write_crm_opportunity_night(landing: Path, name: str) -> dict[str, str]:
 def test_a_night_applies_corrections_deletes_and_late_versions_and_a_rebuild_gives_the_same_tables(ops, tmp_path):
     """Corrections win, deletions leave staging and the marts (not raw), a late older version loses; and building
     the same raw data again gives identical tables (no result depends on the order rows arrive in)."""
-    from orchestration.dbt_env import dbt_command, dbt_environment
+    from warehouse.dbt import run_dbt
 
     root, env = ops
     ids = _write_crm_opportunity_night(root / "landing", "Opportunity_20261125_corrections.csv")
@@ -229,12 +223,9 @@ def test_a_night_applies_corrections_deletes_and_late_versions_and_a_rebuild_giv
     rebuilt = tmp_path / "rebuilt" / settings.warehouse_path.name
     rebuilt.parent.mkdir()
     shutil.copyfile(settings.warehouse_path, rebuilt)
-    dbt_env = {**env, **dbt_environment(_settings({**env, "PW_WAREHOUSE_PATH": str(rebuilt)}))}
-    subprocess.run(
-        dbt_command("build", "--exclude-resource-type", "unit_test", "--quiet",
-                    "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")),
-        env=dbt_env, check=True, capture_output=True, text=True,
-    )
+    run_dbt(_settings({**env, "PW_WAREHOUSE_PATH": str(rebuilt)}), "build", "--exclude-resource-type", "unit_test",
+            "--quiet", "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs"), base=env,
+            check=True)
     night, again = _checksums(settings.warehouse_path), _checksums(rebuilt)
     assert len(again) > 50
     assert {k: v for k, v in night.items() if v != again.get(k)} == {}

@@ -14,7 +14,6 @@ from decimal import Decimal
 
 import pytest
 
-from connectors.privacy import pseudonymize
 from tests.test_revenue import (  # noqa: F401  (partner_ids and truth_won are pytest fixtures)
     CENT,
     SEEDS,
@@ -23,6 +22,7 @@ from tests.test_revenue import (  # noqa: F401  (partner_ids and truth_won are p
     partner_ids,
     truth_won,
 )
+from warehouse.privacy import pseudonymize
 
 VALID = ("active", "expiring")
 

@@ -11,8 +11,8 @@ import pytest
 from dagster import AssetCheckSeverity, AssetKey
 
 from connectors.registry import SOURCES
-from connectors.warehouse import connect
 from data_contracts import CONTRACTS
+from warehouse.connection import connect
 
 
 def test_the_job_succeeds_and_materializes_every_raw_entity(pipeline):

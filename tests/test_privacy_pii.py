@@ -6,7 +6,7 @@
    looks personal (a company name). The detectors are checked to find something, so the test cannot pass blind.
 2. Pseudonymized marts. No intermediate or mart table of the warehouse the session built holds a readable
    e-mail, phone number, IP address, person's name or person id from the raw PII columns (values scanned, also
-   inside longer text), and the pseudonym columns equal `connectors.privacy.pseudonymize(raw value)` computed in
+   inside longer text), and the pseudonym columns equal `warehouse.privacy.pseudonymize(raw value)` computed in
    Python with the pipeline's key: stable, so joins across models and runs work.
 """
 
@@ -17,10 +17,10 @@ from collections import defaultdict
 
 import pytest
 
-from connectors.privacy import pii_hash_key, pseudonymize
 from data_contracts import CONTRACTS, pii_columns
 from data_contracts._fields import PII_CATEGORIES
 from sample import reference as sample_reference
+from warehouse.privacy import pii_hash_key, pseudonymize
 
 # --------------------------------------------------------------------------------------------- detectors
 NAME_PATTERNS = {

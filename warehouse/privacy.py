@@ -6,7 +6,8 @@ the same pseudonym in every run, so joins across marts and across nights keep wo
 
 The key comes from `PW_PII_HASH_KEY`; when that is unset, from the file `PW_PII_KEY_FILE`
 (default `data/secrets/pii_hash_key`), which is created with a random key (mode 0600) the first time. Keep that
-file (or the variable) stable: a new key gives every person a new pseudonym.
+file (or the variable) stable: a new key gives every person a new pseudonym. It lives here, below the connectors,
+because dbt needs it too (`warehouse.dbt` hands it to every dbt run, `warehouse.dbt_privacy_plugin` to DuckDB).
 """
 
 from __future__ import annotations
@@ -14,25 +15,16 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
-from pathlib import Path
 
-from connectors.settings import _path
-
-KEY_VAR = "PW_PII_HASH_KEY"
-KEY_FILE_VAR = "PW_PII_KEY_FILE"
-DEFAULT_KEY_FILE = "data/secrets/pii_hash_key"
+from settings import Settings
 
 
-def key_file() -> Path:
-    return _path(KEY_FILE_VAR, DEFAULT_KEY_FILE)
-
-
-def pii_hash_key() -> str:
+def pii_hash_key(settings: Settings | None = None) -> str:
     """The pseudonymization key: the environment variable, else the key file (created on first use)."""
-    key = os.environ.get(KEY_VAR, "").strip()
-    if key:
-        return key
-    path = key_file()
+    settings = settings or Settings.from_env()
+    if settings.pii_hash_key:
+        return settings.pii_hash_key
+    path = settings.pii_key_file
     if path.exists():
         key = path.read_text(encoding="utf-8").strip()
         if key:

@@ -1,12 +1,12 @@
 """dbt-duckdb plugin that hands the pseudonymization key to dbt without writing it into compiled SQL.
 
-Declared in dbt_project/profiles.yml (`plugins: [{module: orchestration.dbt_privacy_plugin}]`). dbt-duckdb opens
+Declared in dbt_project/profiles.yml (`plugins: [{module: warehouse.dbt_privacy_plugin}]`). dbt-duckdb opens
 one DuckDB connection per run and one cursor per thread (each cursor is its own DuckDB client context, and DuckDB
 variables belong to a client context), so the key is set as the variable `pw_pii_hash_key` on the connection and
 again on every cursor. The `pseudonymize` macro (dbt_project/macros/privacy/pseudonymize.sql) reads it with
 `getvariable('pw_pii_hash_key')`: target/ holds only the variable's name.
 
-The key is `connectors.privacy.pii_hash_key()`: PW_PII_HASH_KEY (orchestration/dbt_env.py passes it to every
+The key is `warehouse.privacy.pii_hash_key()`: PW_PII_HASH_KEY (warehouse/dbt.py passes it to every
 dbt subprocess), else the key file, so a dbt command typed by hand uses the same key as the pipeline.
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 
 from dbt.adapters.duckdb.plugins import BasePlugin
 
-from connectors.privacy import pii_hash_key
+from warehouse.privacy import pii_hash_key
 
 VARIABLE = "pw_pii_hash_key"
 

@@ -26,17 +26,15 @@ from pathlib import Path
 
 import duckdb
 
-from connectors.settings import Settings
-from connectors.warehouse import connect
+from settings import Settings
+from warehouse.connection import connect
+from warehouse.ops import ensure_ops_schema
 
 EXPORTED_SCHEMAS = ("marts",)
 # Layers holding readable personal data (see README, "Privacy"): kept out of the published file by default.
 PII_SCHEMA_PREFIXES = ("raw_", "staging")
 PII_TABLES = (("ops", "quarantine"),)
 PARQUET_VERSIONS_KEPT = 2
-
-PUBLICATIONS_DDL = """CREATE TABLE IF NOT EXISTS ops.publications (
-    build_id VARCHAR, published_at TIMESTAMP WITH TIME ZONE, table_schema VARCHAR, table_name VARCHAR, row_count BIGINT)"""
 
 
 @dataclass
@@ -63,8 +61,7 @@ def _record_publication(settings: Settings, build_id: str) -> dict[str, int]:
     check that what it sees is one consistent build."""
     published_at = datetime.now(UTC)
     with connect(settings) as con:
-        con.execute("CREATE SCHEMA IF NOT EXISTS ops")
-        con.execute(PUBLICATIONS_DDL)
+        ensure_ops_schema(con)
         counts = {
             f"{schema}.{table}": con.execute(f'SELECT count(*) FROM "{schema}"."{table}"').fetchone()[0]
             for schema, table in _mart_tables(con)
@@ -138,9 +135,14 @@ def _swap_in(incoming: Path, published: Path, build_id: str) -> None:
     _fsync_dir(published.parent)
 
 
+def parquet_versions(settings: Settings) -> Path:
+    """The folder of Parquet exports, one per build; `settings.parquet_dir` links to the latest."""
+    return settings.parquet_dir.parent / "parquet_versions"
+
+
 def _export_parquet(settings: Settings, build_id: str) -> None:
     link = settings.parquet_dir
-    versions = link.parent / "parquet_versions"
+    versions = parquet_versions(settings)
     target = versions / build_id
     target.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(settings.published), read_only=True) as con:

@@ -1,0 +1,221 @@
+"""Every configuration variable of partner-warehouse, read into one typed, validated `Settings`.
+
+Dagster, the loaders, erasure, the reports and dbt (through `dbt_project/profiles.yml` and
+`warehouse.dbt.dbt_environment`) read the same values, so there is one warehouse path and one set of DuckDB limits.
+Each field declares its variable, a default that works on a fresh clone and a one-line description; `.env.example`
+and the configuration table of the docs are generated from them (`python -m settings --write`) and a test keeps
+them in step. Relative paths are from the repository root; an empty value means "unset" (the default).
+
+This package imports nothing of ours: every other package may use it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import typing
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, TypeAdapter, ValidationError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+# What a malformed value should have looked like, by type (the error names the variable and this form).
+FORMS = {int: "a whole number", float: "a number", bool: "1 or 0 (true/false, yes/no also work)",
+         date: "a date YYYY-MM-DD", Path: "a path", str: "text"}
+
+
+class SettingsError(ValueError):
+    """A configuration variable holds a value of the wrong form."""
+
+
+def setting(variable: str, default: Any, description: str, *, secret: bool = False) -> Any:
+    """A field read from `variable`; `description` is its line in .env.example and the docs' table."""
+    return field(default=default, repr=not secret, metadata={"variable": variable, "description": description})
+
+
+def _root(relative: str) -> Path:
+    return PROJECT_ROOT / relative
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing_dir: Path = setting("PW_LANDING_DIR", _root("data/landing"),
+                                "where extracts land: <landing>/<system>/<entity>/<file>")
+    warehouse_path: Path = setting("PW_WAREHOUSE_PATH", _root("data/warehouse/partner_warehouse.duckdb"),
+                                   "the working DuckDB file the pipeline writes")
+    published_path: Path | None = setting(
+        "PW_PUBLISHED_PATH", None, "the file readers open (default: the working file's name in data/published/); "
+        "same file name as PW_WAREHOUSE_PATH, another folder")
+    duckdb_memory_limit: str = setting("PW_DUCKDB_MEMORY_LIMIT", "4GB", "DuckDB memory_limit (loads and dbt)")
+    duckdb_threads: Annotated[int, Field(gt=0)] = setting("PW_DUCKDB_THREADS", 2, "DuckDB threads (loads and dbt)")
+    duckdb_temp_dir: Path = setting("PW_DUCKDB_TEMP_DIR", _root("data/tmp"),
+                                    "where DuckDB spills when it reaches the memory limit")
+    max_failure_rate: Annotated[float, Field(ge=0, le=1)] = setting(
+        "PW_MAX_FAILURE_RATE", 0.2, "a file with a larger share of contract-breaking rows fails and loads nothing")
+    batch_rows: Annotated[int, Field(gt=0)] = setting(
+        "PW_BATCH_ROWS", 50000, "rows validated at a time (JSON lines, Parquet; CSV goes by 4 MB blocks)")
+    files_until: date | None = setting(
+        "PW_FILES_UNTIL", None, "load only files dated up to this day, YYYY-MM-DD (a backfill sets it per day)")
+    as_of_date: date | None = setting(
+        "PW_AS_OF_DATE", None, "the day time-based metrics (staleness, expiry, \"this quarter\") describe, "
+        "YYYY-MM-DD (default: the run date); set it to rebuild a past day")
+    publish: bool = setting("PW_PUBLISH", True, "0: build and check, do not publish (the days of a backfill but the last)")
+    # Off by default: raw_*, staging and ops.quarantine hold personal data, and readers (BI tools) need only the
+    # pseudonymized intermediate and mart layers.
+    publish_pii_layers: bool = setting(
+        "PW_PUBLISH_PII_LAYERS", False, "1: the published file keeps raw_*, staging and ops.quarantine (personal data)")
+    reports_dir: Path = setting("PW_REPORTS_DIR", _root("reports"),
+                                "where the audit reports and partner scorecards are written")
+    nightly_cron: str = setting("PW_NIGHTLY_CRON", "0 2 * * *", "the nightly build's schedule (off until turned on)")
+    timezone: str = setting("PW_TIMEZONE", "UTC", "the time zone of the schedules")
+    sensor_enabled: bool = setting("PW_SENSOR_ENABLED", False, "1: the landing-zone sensor starts on")
+    sensor_interval_seconds: Annotated[int, Field(gt=0)] = setting(
+        "PW_SENSOR_INTERVAL_SECONDS", 120, "how often the landing-zone sensor lists the landing zone")
+    lock_timeout_seconds: Annotated[float, Field(ge=0)] = setting(
+        "PW_LOCK_TIMEOUT_SECONDS", 3600, "how long a writing step waits for another build's writer lock")
+    pii_hash_key: str | None = setting(
+        "PW_PII_HASH_KEY", None, "secret key of the pseudonyms in marts (unset: the key file); keep it stable",
+        secret=True)
+    pii_key_file: Path = setting(
+        "PW_PII_KEY_FILE", _root("data/secrets/pii_hash_key"),
+        "the key file used when PW_PII_HASH_KEY is unset (created with mode 0600 on first use)")
+    erasure_registry: Path | None = setting(
+        "PW_ERASURE_REGISTRY", None, "the erasure suppression list (default: erasures.jsonl beside the key file)")
+    erase_landing: bool = setting(
+        "PW_ERASE_LANDING", False, "1: an erasure also rewrites the CSV / JSON-lines landing files holding the person")
+    dbt_target_path: Path | None = setting(
+        "DBT_TARGET_PATH", None, "dbt's artifacts folder, manifest.json included (default: dbt_project/target)")
+    spark_schema: str = setting("PW_SPARK_SCHEMA", "main", "the schema of the dbt `spark` target")
+    dagster_home: Path = setting("DAGSTER_HOME", _root(".dagster_home"), "Dagster's run and event storage")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Settings from `env` (default: the process environment); unset or empty variables take the default.
+
+        Raises SettingsError naming the variable and the expected form when a value does not parse."""
+        env = os.environ if env is None else env
+        values = {}
+        for item in dataclasses.fields(cls):
+            text = env.get(item.metadata["variable"])
+            if text is not None and text.strip():
+                values[item.name] = _parse(item, text.strip())
+        return cls(**values)
+
+    def to_env(self) -> dict[str, str]:
+        """The variables that reproduce these settings (paths absolute, unset ones left out): for subprocesses."""
+        env = {}
+        for item in dataclasses.fields(self):
+            value = getattr(self, item.name)
+            if value is not None:
+                env[item.metadata["variable"]] = _text(value)
+        return env
+
+    @classmethod
+    def variable(cls, name: str) -> str:
+        """The environment variable of field `name` (e.g. for messages: "PW_ERASE_LANDING=1")."""
+        return next(f.metadata["variable"] for f in dataclasses.fields(cls) if f.name == name)
+
+    @property
+    def published(self) -> Path:
+        """The file readers open. The pipeline writes `warehouse_path` and copies it here when a build passes."""
+        path = self.published_path or self.warehouse_path.parent.parent / "published" / self.warehouse_path.name
+        if path.stem != self.warehouse_path.stem:
+            # DuckDB names a database after its file, and dbt's views refer to that name: a copy under another
+            # name would hold views that no longer resolve.
+            raise ValueError(
+                f"PW_PUBLISHED_PATH ({path.name}) must have the same file name as PW_WAREHOUSE_PATH "
+                f"({self.warehouse_path.name}); put it in another folder instead"
+            )
+        if path.resolve() == self.warehouse_path.resolve():
+            raise ValueError("PW_PUBLISHED_PATH must differ from PW_WAREHOUSE_PATH (readers must not open the working file)")
+        return path
+
+    @property
+    def parquet_dir(self) -> Path:
+        """Marts exported as Parquet, one folder per mart (a stable link to the latest published export)."""
+        return self.published.parent / "parquet"
+
+    @property
+    def erasure_registry_path(self) -> Path:
+        return self.erasure_registry or self.pii_key_file.parent / "erasures.jsonl"
+
+    def duckdb_config(self) -> dict[str, str]:
+        return {
+            "memory_limit": self.duckdb_memory_limit,
+            "threads": str(self.duckdb_threads),
+            "temp_directory": str(self.duckdb_temp_dir),
+        }
+
+
+@cache
+def _types() -> dict[str, Any]:
+    return typing.get_type_hints(Settings, include_extras=True)
+
+
+@cache
+def _adapter(annotation: Any) -> TypeAdapter:
+    return TypeAdapter(annotation)
+
+
+def _base_type(annotation: Any) -> type:
+    """int for Annotated[int, ...], date for date | None."""
+    if typing.get_origin(annotation) is Annotated:
+        annotation = typing.get_args(annotation)[0]
+    arguments = [a for a in typing.get_args(annotation) if a is not type(None)]
+    return arguments[0] if arguments else annotation
+
+
+def _parse(item: dataclasses.Field, text: str) -> Any:
+    annotation = _types()[item.name]
+    try:
+        value = _adapter(annotation).validate_python(text)
+    except ValidationError as error:
+        variable, form = item.metadata["variable"], FORMS[_base_type(annotation)]
+        raise SettingsError(f"{variable}={text!r}: expected {form} ({error.errors()[0]['msg']})") from None
+    if isinstance(value, Path) and not value.is_absolute():
+        return PROJECT_ROOT / value
+    return value
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+@contextmanager
+def patched_environ(values: Mapping[str, str]) -> Iterator[None]:
+    """`os.environ` updated with `values` for the duration of the block, then restored exactly.
+
+    For code that runs in this process and reads its settings from the environment, as it does when Dagster runs
+    it (a backfill day's in-process job, the dbt CLI that dagster-dbt starts with this process's environment)."""
+    saved = dict(os.environ)
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def documented_default(item: dataclasses.Field) -> str:
+    """The default as .env.example and the docs show it (paths relative to the repository root)."""
+    if item.default is None:
+        return ""
+    if isinstance(item.default, Path):
+        return item.default.relative_to(PROJECT_ROOT).as_posix()
+    return _text(item.default)
+
+
+def variables() -> list[tuple[str, str, str]]:
+    """(variable, default as documented, description) of every setting, in declaration order."""
+    return [(f.metadata["variable"], documented_default(f), f.metadata["description"]) for f in dataclasses.fields(Settings)]

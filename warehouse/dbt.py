@@ -1,0 +1,91 @@
+"""The one way partner-warehouse calls dbt: the command, its environment, its target folder and manifest.
+
+`run_dbt(settings, "build", ...)` is what the CLI (parse), erasure (rebuild) and the tests use; the benchmark
+times `dbt_command(...)` with `dbt_environment(settings)` in its own child processes; the Dagster dbt assets
+(orchestration/dbt.py) build dagster-dbt's DbtProject and DbtCliResource from the same `DBT_PROJECT_DIR`,
+`dbt_executable()`, `target_dir(settings)` and environment.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from settings import PROJECT_ROOT, Settings
+from warehouse.privacy import pii_hash_key
+
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+BUILD_ARGS = ("build", "--exclude-resource-type", "unit_test")  # unit tests check SQL logic: CI runs them, not nights
+
+
+class ManifestMissing(FileNotFoundError):
+    pass
+
+
+def dbt_executable() -> Path:
+    """The venv's dbt, whether or not the venv is activated (make calls .venv/bin/python directly)."""
+    return Path(sys.executable).parent / "dbt"
+
+
+def dbt_command(*args: str) -> list[str]:
+    return [str(dbt_executable()), *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
+
+
+def dbt_environment(settings: Settings, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """`base` (default: this process's environment) overridden by every setting that is set, as dbt reads them.
+
+    Paths are absolute, so dbt and Python agree on one warehouse file whatever the working folder. The
+    pseudonymization key (PW_PII_HASH_KEY, else the key file, created on first use) is passed so that dbt's
+    pseudonyms are the ones `warehouse.privacy.pseudonymize` computes; dbt-duckdb's plugin
+    (warehouse.dbt_privacy_plugin) hands it to DuckDB as a variable, it is not written into compiled SQL."""
+    env = dict(os.environ if base is None else base)
+    # dbt imports the profile's plugin (warehouse.dbt_privacy_plugin) from this repository: importable without
+    # the editable install too.
+    paths = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    env["PYTHONPATH"] = os.pathsep.join(paths if str(PROJECT_ROOT) in paths else [str(PROJECT_ROOT), *paths])
+    return {**env, **settings.to_env(), Settings.variable("pii_hash_key"): pii_hash_key(settings)}
+
+
+def run_dbt(settings: Settings, *args: str, base: Mapping[str, str] | None = None, capture: bool = True,
+            check: bool = False, timeout: float | None = None) -> subprocess.CompletedProcess:
+    """Run `dbt <args>` on this project and these settings' warehouse, from the repository root."""
+    return subprocess.run(dbt_command(*args), env=dbt_environment(settings, base), cwd=PROJECT_ROOT,
+                          capture_output=capture, text=True, check=check, timeout=timeout)
+
+
+def target_dir(settings: Settings) -> Path:
+    """dbt's artifacts folder (DBT_TARGET_PATH, else dbt_project/target): where `parse` writes manifest.json."""
+    return settings.dbt_target_path or DBT_PROJECT_DIR / "target"
+
+
+def parse_project(settings: Settings) -> Path:
+    """Write manifest.json (what the Dagster definitions read at import); returns its path."""
+    run_dbt(settings, "parse", "--quiet", capture=False, check=True)
+    return target_dir(settings) / "manifest.json"
+
+
+def manifest_path(settings: Settings | None = None) -> Path:
+    """The parsed manifest: in the configured target folder, else in the project's default one (`make manifest`)."""
+    settings = settings or Settings.from_env()
+    for folder in (target_dir(settings), DBT_PROJECT_DIR / "target"):
+        if (folder / "manifest.json").exists():
+            return folder / "manifest.json"
+    raise ManifestMissing(
+        f"{target_dir(settings) / 'manifest.json'} is missing: parse the dbt project first (`make manifest`, or "
+        "`dbt parse --project-dir dbt_project --profiles-dir dbt_project`)."
+    )
+
+
+def load_manifest(settings: Settings, parse_if_missing: bool = True) -> dict:
+    """The manifest as a dict, parsing the project first if there is none yet (and `parse_if_missing`)."""
+    try:
+        path = manifest_path(settings)
+    except ManifestMissing:
+        if not parse_if_missing:
+            raise
+        path = parse_project(settings)
+    return json.loads(path.read_text())

@@ -1,0 +1,53 @@
+"""The `ops` schema: the pipeline's own bookkeeping, every table's DDL and migration in one place.
+
+- `loaded_files`, `quarantine`: what each load read, loaded and refused (connectors.loader);
+- `load_runs`, `model_runs`: one row per run and source table, per run and dbt node (orchestration.run_log);
+- `publications`: which build the published file holds and its mart row counts (warehouse.publish);
+- `erasure_log`: what each erasure request removed, counts per table only (erasure).
+
+`ensure_ops_schema(con)` creates what is missing and applies the migrations; every writer calls it before writing.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+OPS_TABLES = {
+    "loaded_files": """
+        load_id VARCHAR, system VARCHAR, entity VARCHAR, source_file VARCHAR, content_sha256 VARCHAR,
+        status VARCHAR, duplicate_of VARCHAR, rows_read BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT,
+        bytes BIGINT, seconds DOUBLE, loaded_at TIMESTAMP WITH TIME ZONE, error VARCHAR,
+        rows_suppressed BIGINT DEFAULT 0""",
+    "quarantine": """
+        load_id VARCHAR, system VARCHAR, entity VARCHAR, source_file VARCHAR, source_line BIGINT,
+        column_name VARCHAR, rule VARCHAR, message VARCHAR, offending_value VARCHAR, row_json VARCHAR,
+        quarantined_at TIMESTAMP WITH TIME ZONE""",
+    "load_runs": """
+        run_id VARCHAR, system VARCHAR, entity VARCHAR, status VARCHAR, files BIGINT, files_skipped BIGINT,
+        rows_read BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT, seconds DOUBLE, error VARCHAR,
+        finished_at TIMESTAMP WITH TIME ZONE""",
+    "model_runs": """
+        run_id VARCHAR, unique_id VARCHAR, resource_type VARCHAR, name VARCHAR, status VARCHAR, seconds DOUBLE,
+        rows_affected BIGINT, failures BIGINT, message VARCHAR, finished_at TIMESTAMP WITH TIME ZONE""",
+    "publications": """
+        build_id VARCHAR, published_at TIMESTAMP WITH TIME ZONE, table_schema VARCHAR, table_name VARCHAR,
+        row_count BIGINT""",
+    "erasure_log": """
+        erasure_id VARCHAR, requested_at TIMESTAMP WITH TIME ZONE, completed_at TIMESTAMP WITH TIME ZONE,
+        reason VARCHAR, layer VARCHAR, table_name VARCHAR, action VARCHAR, rows_deleted BIGINT, rows_redacted BIGINT,
+        detail VARCHAR""",
+}
+
+# Columns added after a table first shipped: warehouses built before them get them on the next write.
+MIGRATIONS = [
+    "ALTER TABLE ops.loaded_files ADD COLUMN IF NOT EXISTS rows_suppressed BIGINT DEFAULT 0",
+]
+
+
+def ensure_ops_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every ops table that does not exist yet and apply the migrations (idempotent)."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS ops")
+    for table, columns in OPS_TABLES.items():
+        con.execute(f"CREATE TABLE IF NOT EXISTS ops.{table} ({columns})")
+    for statement in MIGRATIONS:
+        con.execute(statement)

@@ -1,0 +1,41 @@
+"""The raw layer's tables, one per contract: `raw_<system>.<entity>` with the contract's columns plus load metadata."""
+
+from __future__ import annotations
+
+import duckdb
+import pandera.pandas as pa
+
+from data_contracts import CONTRACTS
+from data_contracts._fields import LOAD_COLUMNS, LOGICAL_TYPES
+from warehouse.ops import ensure_ops_schema
+
+
+def raw_schema_name(system: str) -> str:
+    return f"raw_{system}"
+
+
+def raw_table_name(system: str, entity: str) -> str:
+    return f"{raw_schema_name(system)}.{entity}"
+
+
+def raw_column_types(schema: pa.DataFrameSchema) -> dict[str, str]:
+    """Column -> DuckDB type of the raw table, from the contract, then the load metadata."""
+    types = {name: LOGICAL_TYPES[col.metadata["logical_type"]] for name, col in schema.columns.items()}
+    return {**types, **LOAD_COLUMNS}
+
+
+def raw_table_ddl(schema: pa.DataFrameSchema) -> list[str]:
+    meta = schema.metadata
+    columns = ",\n    ".join(f'"{name}" {sql_type}' for name, sql_type in raw_column_types(schema).items())
+    return [
+        f"CREATE SCHEMA IF NOT EXISTS {raw_schema_name(meta['system'])}",
+        f"CREATE TABLE IF NOT EXISTS {raw_table_name(meta['system'], meta['entity'])} (\n    {columns})",
+    ]
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every ops and raw table that does not exist yet, and bring old ops tables up to date (idempotent)."""
+    ensure_ops_schema(con)
+    for schema in CONTRACTS.values():
+        for statement in raw_table_ddl(schema):
+            con.execute(statement)
