@@ -9,7 +9,7 @@ DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 PARTNERS ?= 2000
 export DAGSTER_HOME
 
-.PHONY: help run test dev manifest bench sample lint summary status backfill clean audit erase scorecards
+.PHONY: help run test snapshots dev docs manifest bench sample lint summary status backfill clean audit erase scorecards
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -26,9 +26,16 @@ run: $(STAMP)  ## build the whole warehouse (writes sample extracts if the landi
 test: $(STAMP)  ## run the test suite
 	$(PY) -m pytest
 
-dev: $(STAMP) manifest  ## open the Dagster UI with the full asset graph
+snapshots: $(STAMP)  ## regenerate the asset-graph snapshot and the analyses' output in docs/analyst-guide.md
+	PW_UPDATE_SNAPSHOTS=1 $(PY) -m pytest -q tests/test_asset_graph.py tests/test_analyses.py
+
+dev: $(STAMP) manifest  ## open the Dagster UI (dg dev; code location partner_warehouse) at http://localhost:3000
 	$(PY) -c "from orchestration.cli import ensure_dagster_home; ensure_dagster_home()"
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/dagster dev -m orchestration.definitions
+	@# dg reads [tool.dg] in pyproject.toml and runs the code location in the venv it finds active.
+	VIRTUAL_ENV="$(CURDIR)/$(VENV)" PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/dg dev
+
+docs: $(STAMP)  ## dbt docs of the working warehouse at http://localhost:8080 (PORT=...; needs make run first)
+	$(PY) -m orchestration.cli docs $(if $(PORT),--port $(PORT))
 
 manifest: $(STAMP)  ## parse the dbt project (dbt_project/target/manifest.json)
 	$(PY) -c "from settings import Settings; from warehouse.dbt import parse_project; parse_project(Settings.from_env())"

@@ -155,7 +155,7 @@ TIME_BASED_PARTNER_MODELS = [
 
 
 def night_floor_stages(dbt_env: dict[str, str], work: Path, seed: int) -> list[Stage]:
-    """What no incremental design can save on a night (what the README's "dbt: full rebuilds" rests on):
+    """What no incremental design can save on a night (what docs/operations.md's "dbt: full rebuilds" rests on):
     dbt's own cost per model and test, measured by building the whole project on a 100-partner warehouse; plus,
     beyond what that tiny build already spent on them, the partner identity (resolved over all records at once:
     one record can merge two partners) and the partner-level marts that depend on the as-of date (activity windows,

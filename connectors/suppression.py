@@ -1,7 +1,7 @@
 """Erased people stay erased: which raw rows are a person, which mention one, and the suppression list the
 loader applies so that a re-load or backfill of the landing archive never brings an erased person back.
 
-Policy (README, "Erasure requests"):
+Policy (docs/privacy.md, "Erasure requests"):
 - rows that ARE the person (`PERSON_ENTITIES`: a CRM user, an LMS learner, a marketing lead) are dropped, every
   version of them, and so are the person's own records linked by the person's id (`DEPENDENT_ENTITIES`: LMS
   enrolments and certifications, campaign memberships);

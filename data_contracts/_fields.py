@@ -8,7 +8,7 @@ so the pandera schema stays the one definition of a raw table (DDL, dbt sources 
 
 Personal data is classified here, once: `pii=<category>` (one of `PII_CATEGORIES`) on every column that holds
 personal data, and `not_pii=<reason>` on a column that looks personal by its name or content but is not (a company
-name, a company mail domain). `data_contracts.pii_columns()` lists them; the README's Privacy section, the dbt
+name, a company mail domain). `data_contracts.pii_columns()` lists them; docs/privacy.md's list, the dbt
 sources yml and tests/test_privacy_pii.py read that list.
 """
 

@@ -4,6 +4,7 @@
     python -m orchestration.cli run --no-sample
     python -m orchestration.cli summary        # what the warehouse holds now
     python -m orchestration.cli status         # the last runs and what failed
+    python -m orchestration.cli docs [--no-serve] [--port 8080]   # dbt docs of the working warehouse
     python -m orchestration.cli backfill --from 2026-11-01 --to 2026-11-24
     python -m orchestration.cli erase --email someone@example.com --reason "request 42" [--dry-run]
 """
@@ -52,8 +53,12 @@ def landing_is_empty(settings: Settings) -> bool:
 def write_sample(settings: Settings, partners: int, seed: int) -> None:
     from sample import generate
 
-    print(f"Landing zone {settings.landing_dir} is empty: writing a sample of {partners} partners (seed {seed}).")
-    generate(settings.landing_dir, partners=partners, seed=seed)
+    # The night the sample describes is the day dbt builds for (PW_AS_OF_DATE), else today: a sample dated today
+    # built as of another day would put its deliveries in that day's future.
+    as_of = settings.as_of_date
+    print(f"Landing zone {settings.landing_dir} is empty: writing a sample of {partners} partners (seed {seed}), "
+          f"as of {(as_of or date.today()).isoformat()}.")
+    generate(settings.landing_dir, partners=partners, seed=seed, as_of=as_of)
 
 
 def execute_build(settings: Settings, log_level: str):
@@ -130,6 +135,35 @@ def summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def docs(args: argparse.Namespace) -> int:
+    """dbt's documentation site for the working warehouse: `dbt docs generate`, then `dbt docs serve`.
+
+    dbt resolves a relative warehouse path from the folder it starts in, so a hand-typed `dbt docs generate` from
+    the repository root opens (and creates) the wrong file; the absolute paths of dbt_environment() avoid that."""
+    import subprocess
+
+    from settings import PROJECT_ROOT
+    from warehouse.dbt import dbt_command, dbt_environment, target_dir
+
+    settings = Settings.from_env()
+    if not settings.warehouse_path.exists():
+        from orchestration.summary import NO_WAREHOUSE
+
+        print(NO_WAREHOUSE.format(path=settings.warehouse_path, landing=settings.landing_dir), file=sys.stderr)
+        return 1
+    env = dbt_environment(settings)
+    subprocess.run(dbt_command("docs", "generate", "--quiet"), check=True, env=env, cwd=PROJECT_ROOT)
+    print(f"dbt docs written to {target_dir(settings)} (index.html, catalog.json).", file=sys.stderr)
+    if not args.serve:
+        return 0
+    print(f"Serving them at http://localhost:{args.port} (Ctrl-C stops).", file=sys.stderr)
+    command = dbt_command("docs", "serve", "--port", str(args.port), "--no-browser")
+    try:
+        return subprocess.run(command, env=env, cwd=PROJECT_ROOT).returncode
+    except KeyboardInterrupt:
+        return 0
+
+
 def status(args: argparse.Namespace) -> int:
     from orchestration.summary import status_report
 
@@ -192,6 +226,10 @@ def build_parser() -> argparse.ArgumentParser:
     backfill_parser.add_argument("--to", dest="end", type=date.fromisoformat, required=True, help="last day, YYYY-MM-DD")
     backfill_parser.add_argument("--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     backfill_parser.set_defaults(func=backfill)
+    docs_parser = commands.add_parser("docs", help="dbt docs of the working warehouse: generate, then serve")
+    docs_parser.add_argument("--no-serve", dest="serve", action="store_false", help="generate only")
+    docs_parser.add_argument("--port", type=int, default=8080, help="port of `dbt docs serve` (default 8080)")
+    docs_parser.set_defaults(func=docs)
     status_parser = commands.add_parser("status", help="the last runs and what failed")
     status_parser.add_argument("--runs", type=int, default=5, help="how many runs to show (default 5)")
     status_parser.set_defaults(func=status)

@@ -119,3 +119,18 @@ def build_raw_asset(source: SourceSystem, entity: str) -> dg.AssetsDefinition:
 
 def raw_assets() -> list[dg.AssetsDefinition]:
     return [build_raw_asset(source, entity) for source in SOURCES.values() for entity in source.entities]
+
+
+QUARANTINE_KEY = dg.AssetKey(["ops", "quarantine"])
+
+
+def quarantine_spec() -> dg.AssetSpec:
+    """ops.quarantine, which dbt reads as a source (completeness): written by every raw-table load, so it has no
+    asset of its own. Declared, it shows in the UI as what it is rather than as an undefined upstream key."""
+    return dg.AssetSpec(
+        QUARANTINE_KEY,
+        group_name="ops",
+        kinds={"duckdb"},
+        description="Rows the data contracts rejected (file, line, column, rule, value, whole row), written by the "
+                    "raw-table loads. Holds personal data: kept in the working file only.",
+    )

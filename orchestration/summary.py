@@ -10,6 +10,17 @@ Query it:
   .venv/bin/python -c "import duckdb; print(duckdb.connect('{path}', read_only=True).sql('select * from marts.dim_partner limit 5'))"
   SQL example: select tier, count(*) partners from marts.dim_partner group by tier order by partners desc;"""
 
+QUARANTINE_HINT = (
+    "  .venv/bin/python -c \"import duckdb; duckdb.connect('{path}', read_only=True).sql("
+    "'select source_file, rule, count(*) as rows from ops.quarantine group by all order by rows desc').show()\""
+)
+
+NO_WAREHOUSE = (
+    "No warehouse yet at {path}.\n"
+    "Build it with `make run` (writes sample extracts into {landing} if it is empty, then loads and builds "
+    "everything); `make status` then shows the runs."
+)
+
 
 def _table(rows: list[tuple], headers: tuple[str, ...]) -> str:
     widths = [max(len(str(v)) for v in column) for column in zip(headers, *rows)]
@@ -18,16 +29,20 @@ def _table(rows: list[tuple], headers: tuple[str, ...]) -> str:
 
 
 def run_summary(result, settings: Settings, seconds: float) -> str:
-    raw_rows, models = [], 0
+    from orchestration.dbt import partner_warehouse_dbt_assets
+
+    dbt_keys = set(partner_warehouse_dbt_assets.keys)
+    raw_rows, other = [], []
     for event in result.get_asset_materialization_events():
         materialization = event.event_specific_data.materialization
-        path = materialization.asset_key.path
-        if path[0] == "raw":
+        key = materialization.asset_key
+        if key.path[0] == "raw":
             meta = {k: v.value for k, v in materialization.metadata.items()}
-            raw_rows.append((f"{path[1]}.{path[2]}", meta.get("files_new", 0), meta.get("rows_read", 0),
+            raw_rows.append((f"{key.path[1]}.{key.path[2]}", meta.get("files_new", 0), meta.get("rows_read", 0),
                              meta.get("rows_loaded", 0), meta.get("rows_quarantined", 0)))
-        else:
-            models += 1
+        elif key not in dbt_keys:
+            other.append(key.to_user_string())
+    quarantined = sum(row[4] for row in raw_rows)
     lines = [
         "",
         f"Run {'succeeded' if result.success else 'FAILED'} in {seconds:.1f}s (Dagster run {result.run_id}).",
@@ -35,24 +50,68 @@ def run_summary(result, settings: Settings, seconds: float) -> str:
         "Source tables (this run):",
         _table(sorted(raw_rows), ("table", "new files", "rows read", "loaded", "quarantined")) if raw_rows else "  (none)",
         "",
-        f"dbt: {models} models/seeds materialized.",
+        f"dbt: {_dbt_results(settings, result.run_id)}",
+        f"Also materialized: {', '.join(sorted(other))}" if other else "Also materialized: nothing else.",
     ]
     failures = [e for e in result.all_events if e.is_step_failure]
     for failure in failures:
         error = failure.step_failure_data.error
         lines.append(f"FAILED step {failure.step_key}: {error.message.strip() if error else 'see Dagster logs'}")
+    published = any(key == "published/warehouse" for key in other)
     lines += [
         "",
-        f"Published warehouse (what readers and BI tools open): {settings.published}",
+        f"Published warehouse (what readers and BI tools open): {settings.published}"
+        + ("" if published else "  (NOT updated by this run: it still holds the last good build)"),
         f"Marts as Parquet: {settings.parquet_dir}/<mart>/",
         f"Working file the pipeline writes: {settings.warehouse_path}",
         QUERY_HINT.format(path=settings.published),
+        "",
+        "Next:",
+    ]
+    if not result.success:
+        lines.append("  make status       what failed, per table and dbt node; fix it and `make run` again")
+    lines += [
+        "  make dev          the Dagster UI: the asset graph, checks and run history, at http://localhost:3000",
+        "  make audit        the quarterly data-hygiene report (reports/audit-<YYYY>-Q<n>/)",
+        "  make scorecards   one scorecard per partner (reports/scorecards/<partner_id>/)",
+        f"  quarantine        {quarantined:,} rows rejected this run, in ops.quarantine of the working file "
+        "(personal data: not published); by file and rule:",
+        QUARANTINE_HINT.format(path=settings.warehouse_path),
     ]
     return "\n".join(lines)
 
 
+def _dbt_results(settings: Settings, run_id: str) -> str:
+    """What dbt did in this run, from ops.model_runs (one row per model, seed and test)."""
+    import duckdb
+
+    try:
+        with connect(settings, read_only=True) as con:
+            rows = con.execute(
+                "SELECT resource_type, status, count(*) FROM ops.model_runs WHERE run_id = ? GROUP BY ALL", [run_id]
+            ).fetchall()
+    except duckdb.Error:
+        rows = []
+    if not rows:
+        return "no results recorded (dbt did not run)."
+    counts: dict[str, dict[str, int]] = {}
+    for resource_type, status, n in rows:
+        counts.setdefault(resource_type, {})[status] = n
+    parts = []
+    for resource_type, label in (("model", "models"), ("seed", "seeds"), ("test", "tests"), ("unit_test", "unit tests")):
+        if resource_type in counts:
+            by_status = counts[resource_type]
+            detail = ", ".join(f"{n} {status}" for status, n in sorted(by_status.items()))
+            parts.append(f"{sum(by_status.values())} {label} ({detail})")
+    return "; ".join(parts) + "."
+
+
 def warehouse_summary(settings: Settings) -> str:
+    if not settings.warehouse_path.exists():
+        return NO_WAREHOUSE.format(path=settings.warehouse_path, landing=settings.landing_dir)
     with connect(settings, read_only=True) as con:
+        if not _has_table(con, "loaded_files"):
+            return f"Warehouse {settings.warehouse_path} has no loads recorded yet: run `make run`."
         rows = con.execute(
             "SELECT system || '.' || entity, count(*) FILTER (WHERE status = 'loaded'), "
             "coalesce(sum(rows_read), 0), coalesce(sum(rows_loaded), 0), coalesce(sum(rows_quarantined), 0), "
@@ -76,7 +135,7 @@ def _open_for_status(settings: Settings):
 
 def status_report(settings: Settings, runs: int = 5) -> str:
     if not settings.warehouse_path.exists():
-        return f"No warehouse yet at {settings.warehouse_path}: run `make run`."
+        return NO_WAREHOUSE.format(path=settings.warehouse_path, landing=settings.landing_dir)
     con, note = _open_for_status(settings)
     try:
         has_log = con.execute(

@@ -25,9 +25,10 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=7, help="random seed (default: 7)")
     parser.add_argument("--out", default=str(Settings.from_env().landing_dir),
                         help="landing directory to write into (default: $PW_LANDING_DIR or data/landing)")
-    parser.add_argument("--as-of", type=date.fromisoformat, default=None, metavar="YYYY-MM-DD",
+    parser.add_argument("--as-of", type=date.fromisoformat, default=Settings.from_env().as_of_date,
+                        metavar="YYYY-MM-DD",
                         help="the night's date: main extracts are dated the day before, deltas this day "
-                             "(default: today)")
+                             "(default: $PW_AS_OF_DATE, the day dbt builds for, else today)")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     args = parser.parse_args(argv)
     if args.partners < 1:

@@ -1,6 +1,6 @@
 """Peer comparison as anonymized percentiles.
 
-The rule (README "Partner scorecards"):
+The rule (docs/scorecards.md, "Isolation rules"):
 - A partner's peers are the OTHER partners with the same current tier (the partner itself is excluded, so the
   statistics are made only of other partners' figures). Partners without a tier have no peer group.
 - A metric is reported only when at least MIN_PEERS (5) peers have a value for it; otherwise the scorecard says

@@ -58,7 +58,7 @@ def test_certification_statuses_per_partner_equal_ground_truth(warehouse, ground
     Each is mapped to a partner_id through the truth's LMS organisation id and the crosswalk."""
     org_partner = {p["partner_key"]: {crosswalk.get(("lms", i)) for i in p["ids"]["lms"]} for p in ground_truth["partners"]}
     assert all(len(pids) == 1 and None not in pids for pids in org_partner.values())
-    # Learners are pseudonyms in the marts (learner_key = keyed hash of the LMS user id, README "Privacy").
+    # Learners are pseudonyms in the marts (learner_key = keyed hash of the LMS user id, docs/privacy.md).
     rows = _rows(warehouse, "SELECT partner_id, certification_status, learner_key FROM marts.fct_certification")
     # A learner whose LMS record names no organisation and whose e-mail domain names none either cannot be placed.
     unplaced_learners = {learner for partner, _, learner in rows if partner is None}

@@ -151,11 +151,12 @@ def test_company_domains_and_names_are_explicit_exceptions(content_flags):
     assert exceptions and exceptions <= flagged, sorted(exceptions - flagged)
 
 
-def test_readme_lists_the_classified_columns():
-    """README's Privacy section lists the PII columns as the contracts classify them (`--write` regenerates it)."""
+def test_privacy_doc_lists_the_classified_columns():
+    """docs/privacy.md lists the PII columns as the contracts classify them (`--write` regenerates it)."""
     from data_contracts import _pii
 
-    assert not _pii.differs(), "README.md's PII column list is stale: run `python -m data_contracts._pii --write`"
+    assert _pii.DOC.name == "privacy.md" and _pii.DOC.parent.name == "docs"
+    assert not _pii.differs(), "docs/privacy.md's PII column list is stale: run `python -m data_contracts._pii --write`"
     listed = _pii.render()
     assert all(f"`{c.raw_table}.{c.column}` | {c.category} |" in listed for c in pii_columns())
 

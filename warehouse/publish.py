@@ -31,7 +31,7 @@ from warehouse.connection import connect
 from warehouse.ops import ensure_ops_schema
 
 EXPORTED_SCHEMAS = ("marts",)
-# Layers holding readable personal data (see README, "Privacy"): kept out of the published file by default.
+# Layers holding readable personal data (see docs/privacy.md): kept out of the published file by default.
 PII_SCHEMA_PREFIXES = ("raw_", "staging")
 PII_TABLES = (("ops", "quarantine"),)
 PARQUET_VERSIONS_KEPT = 2

@@ -1,11 +1,11 @@
 {#-
     The pseudonym of a person-level value (an e-mail, a person's id in its source system): the hex SHA-256 of
-    `key || ':' || lower(trim(value))`, exactly what connectors.privacy.pseudonymize computes in Python, so tests
+    `key || ':' || lower(trim(value))`, exactly what warehouse.privacy.pseudonymize computes in Python, so tests
     and the erasure tooling can recompute it. Null and blank values give null. The key is a secret
-    (PW_PII_HASH_KEY, else the key file, see connectors/privacy.py): the same person gets the same pseudonym in
+    (PW_PII_HASH_KEY, else the key file, see warehouse/privacy.py): the same person gets the same pseudonym in
     every run and every model, so marts still join on it, but without the key nobody can tell whose it is.
 
-    duckdb: the dbt-duckdb plugin `orchestration.dbt_privacy_plugin` (profiles.yml) sets the DuckDB variable
+    duckdb: the dbt-duckdb plugin `warehouse.dbt_privacy_plugin` (profiles.yml) sets the DuckDB variable
     `pw_pii_hash_key` on every connection dbt opens, so the key never appears in the compiled SQL under target/.
     The build fails ("PII hash key not set") if the plugin is missing, instead of writing null pseudonyms.
     spark: sha2(..., 256); the key comes from the environment variable PW_PII_HASH_KEY and IS written into the
@@ -31,7 +31,7 @@
         when nullif(trim({{ expression }}), '') is not null
             then sha256(
                 coalesce(cast(getvariable('pw_pii_hash_key') as varchar), error('PII hash key not set: add the plugin '
-                    || 'orchestration.dbt_privacy_plugin to the profile (dbt_project/profiles.yml)'))
+                    || 'warehouse.dbt_privacy_plugin to the profile (dbt_project/profiles.yml)'))
                 || ':' || lower(trim({{ expression }}))
             )
     end
