@@ -24,14 +24,13 @@ def test_summary_without_a_warehouse_says_what_to_run(tmp_path):
     assert not (tmp_path / "warehouse").exists(), "asking must not create an empty warehouse"
 
 
-def test_the_sample_follows_pw_as_of_date(tmp_path, monkeypatch):
-    from orchestration.cli import sample_as_of, write_sample
+def test_the_sample_follows_pw_as_of_date(tmp_path):
+    """The sample describes the night dbt builds for (PW_AS_OF_DATE), so the README's recipe reproduces it."""
+    from orchestration.cli import write_sample
+    from settings import Settings
 
-    monkeypatch.delenv("PW_AS_OF_DATE", raising=False)
-    assert sample_as_of() is None  # today, as the generator defaults
-    monkeypatch.setenv("PW_AS_OF_DATE", "2026-11-24")
-    assert sample_as_of() == date(2026, 11, 24)
-    settings = settings_for(tmp_path, tmp_path / "landing")
+    assert Settings.from_env({"PW_AS_OF_DATE": "2026-11-24"}).as_of_date == date(2026, 11, 24)
+    settings = settings_for(tmp_path, tmp_path / "landing", as_of_date=date(2026, 11, 24))
     write_sample(settings, partners=2, seed=3)
     truth = json.loads((settings.landing_dir / "_ground_truth" / "ground_truth.json").read_text())
     assert truth["as_of"] == "2026-11-24"
