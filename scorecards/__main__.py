@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(result.partners)} partners, {result.files} files in {result.seconds:.1f}s; "
           f"peer statistics reported on {result.peer_groups_reported}")
     if not args.no_check:
-        leaks = check_folder(out, data, result.partners)
+        leaks = check_folder(out, data, result.partners, result.scorecards)
         if leaks:
             for leak in leaks[:20]:
                 print(f"LEAK {leak}", file=sys.stderr)

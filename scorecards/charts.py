@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 
 import matplotlib.dates as mdates
@@ -9,6 +10,12 @@ import pandas as pd
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from audit.charts import PALETTE, _empty, _svg, plt
+
+
+@functools.lru_cache(maxsize=64)
+def _empty_chart(title: str, text: str) -> str:
+    """A chart with nothing to draw: the same few messages for many partners, so drawn once each."""
+    return _empty(title, text)
 
 
 def compact_usd(value: float, _pos=None) -> str:
@@ -24,7 +31,7 @@ def compact_usd(value: float, _pos=None) -> str:
 def revenue_by_quarter(quarters: list[dict]) -> str:
     title = "Won revenue by quarter"
     if not any(q["sourced_won_usd"] or q["influenced_won_usd"] for q in quarters):
-        return _empty(title, "no won revenue in the quarters shown")
+        return _empty_chart(title, "no won revenue in the quarters shown")
     labels = [q["quarter"].replace("-", "\n") for q in quarters]
     x = range(len(labels))
     fig, ax = plt.subplots(figsize=(6.5, 2.8))
@@ -43,7 +50,7 @@ def peer_position(peers: dict, format_value) -> str:
     title = "Position against peers of the same tier"
     metrics = {k: m for k, m in peers.get("metrics", {}).items() if m.get("reported")}
     if not peers.get("reported") or not metrics:
-        return _empty(title, peers.get("reason") or "peer group too small")
+        return _empty_chart(title, peers.get("reason") or "peer group too small")
     fig, axes = plt.subplots(len(metrics), 1, figsize=(6.5, 0.75 * len(metrics) + 0.6), squeeze=False)
     for ax, (_, m) in zip(axes[:, 0], metrics.items()):
         p25, p50, p75 = m["p25"], m["p50"], m["p75"]
@@ -75,7 +82,7 @@ def peer_position(peers: dict, format_value) -> str:
 def tier_history(history: list[dict], current_tier: str | None, tier_rules: pd.DataFrame, as_of: date) -> str:
     title = "Tier history"
     if not history:
-        return _empty(title, f"no PRM tier history (current tier: {current_tier or 'none'})")
+        return _empty_chart(title, f"no PRM tier history (current tier: {current_tier or 'none'})")
     ranks = dict(zip(tier_rules.tier, tier_rules.tier_rank))
     fig, ax = plt.subplots(figsize=(6.5, 2.0))
     for row in history:

@@ -9,14 +9,21 @@ case-insensitive for names and domains):
   quarter, its MDF amounts and requested amounts by status), as any number in the file that equals the figure to
   the cent ("211973.29", "211,973.3") or, for figures of $1,000 and more, to the dollar ("$211,973"), the ways
   scorecards.render writes numbers.
-A figure with at most 2 significant digits (0, $250,000, $4,500) identifies no one, and is what the rounded peer
-percentiles look like, so it is not searched; nor is anything that is also one of the scorecard partner's own
-names, ids or figures (two partners credited on the same deal share its amount), nor a name or domain contained
-in one of its own. The partner's own figures include what its scorecard derives from its own data (e.g. approved
-but unclaimed MDF): every number of its scorecard outside the peer section. Without that, a derived figure that
-happens to equal another partner's figure to the dollar, or an amount equal to a numeric record id, reads as a leak
-(18 such coincidences on the 300-partner sample). The peer section is never exempt: it is the one built from other
-partners' data.
+A number with at most 2 significant digits (0, $250,000, $4,500) identifies no one, and is what the rounded peer
+percentiles look like, so it is not searched. The rule holds for each written form of a figure, not for the figure
+as stored: $93,000.03 is searched to the cent, but not to the dollar, where it reads "$93,000" like a peer p75
+rounded to 2 significant figures (testing only the figure to the cent reported every such rounded percentile as a
+leak). Nor is anything that is also one of the scorecard partner's own names, ids or figures (two partners
+credited on the same deal share its amount), nor a name or domain contained in one of its own. The partner's own
+figures include what its scorecard derives from its own data (e.g. approved but unclaimed MDF): every number of its
+scorecard outside the peer section, and of the peer section the partner's own value and rank of each metric and the
+group's size (PEER_OWN_KEYS), each also as the HTML writes it ("41.7%"); and the years around its own dates, which
+the tier history chart labels ("2029" is no $2,029 figure of another partner).
+Without that, a derived figure that happens to equal another partner's figure to the dollar, or an amount equal to
+a numeric record id, reads as a leak (18 such coincidences on the 300-partner sample). The peer statistics are never
+exempt: they are built from other partners' data.
+Inline charts are searched in the text they show (tick labels, titles), not in their drawing coordinates: an SVG
+position 'x="185.8"' is not a figure, even when another partner has a commission of $185.80.
 """
 
 from __future__ import annotations
@@ -31,11 +38,19 @@ from pathlib import Path
 import pandas as pd
 
 from scorecards.data import ScorecardData
-from scorecards.peers import APPROX_DIGITS, approx
+from scorecards.peers import APPROX_DIGITS
 
 NUMBER = re.compile(r"(?<![\w.\-/#])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w\-/]|[.,]\d)")
 FILES = ("scorecard.html", "scorecard.json", "scorecard.csv")
 CENT = Decimal("0.01")
+# The numbers of a scorecard's peer section that are not statistics of the peers: the partner's own value of a metric
+# and its percentile rank, and the size of the group. Every other number there (p25, p50, p75, anything added later)
+# is built from other partners' data and is searched.
+PEER_OWN_KEYS = frozenset({"own_value", "own_percentile_rank", "peers", "min_peers"})
+RENDERED_KINDS = ("usd", "count", "score", "ratio")  # scorecards.render.format_value kinds
+MAX_RATIO = 10
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+DATE_AXIS_YEARS = 2
 
 
 @dataclass(frozen=True)
@@ -83,17 +98,28 @@ def _money_values(data: ScorecardData) -> pd.DataFrame:
     return values
 
 
+def significant_digits(d: Decimal) -> int:
+    """How many significant digits a number has as written, trailing zeros aside (0 has none; 93000.0 has 2)."""
+    return 0 if d == 0 else len(d.normalize().as_tuple().digits)
+
+
+def _searchable(d: Decimal) -> bool:
+    """The README's rule: a number with at most APPROX_DIGITS (2) significant digits identifies no one (it is what a
+    rounded peer percentile looks like), so it is never searched."""
+    return d.is_finite() and significant_digits(d) > APPROX_DIGITS
+
+
 def _forms(value) -> set[Decimal]:
-    """The numbers a figure can be written as: to the cent, and to the dollar from $1,000 up."""
+    """The numbers a figure can be written as: to the cent, and to the dollar from $1,000 up; each form only if it has
+    more than 2 significant digits. The rule holds per form, not per figure: $93,000.03 is searched as 93000.03, but
+    its dollar form $93,000 is also what a peer p75 rounded to 2 significant figures looks like."""
     d = Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
-    if d == 0 or float(approx(float(d), APPROX_DIGITS)) == float(d):
-        return set()
     forms = {d.normalize()}
     if abs(d) >= 1000:
         # Python's format() rounds half to even ("$2,424" for 2424.50), arithmetic rounds half up: both forms.
         forms.add(d.quantize(Decimal(1), rounding=ROUND_HALF_UP).normalize())
         forms.add(d.quantize(Decimal(1), rounding=ROUND_HALF_EVEN).normalize())
-    return forms
+    return {f for f in forms if _searchable(f)}
 
 
 def _parse_number(token: str) -> set[Decimal]:
@@ -102,6 +128,11 @@ def _parse_number(token: str) -> set[Decimal]:
     except InvalidOperation:
         return set()
     return {d.normalize()}
+
+
+def _searched_numbers(token: str) -> set[Decimal]:
+    """A number of the text as the figure search sees it: nothing when it has at most 2 significant digits."""
+    return {d for d in _parse_number(token) if _searchable(d)}
 
 
 class IsolationIndex:
@@ -134,31 +165,58 @@ class IsolationIndex:
         self._ids_re = re.compile(r"(?<![\w.\-])" + _trie_regex(sorted(self.ids, key=len, reverse=True))
                                   + r"(?![\w\-]|[.,]\d)")
 
-    def own_derived_numbers(self, partner_id: str) -> set[Decimal]:
-        """Every number the partner's own scorecard computes from its own data (all sections but the peers'), in the
-        forms a figure is matched in."""
+    def own_derived_numbers(self, partner_id: str, scorecard: dict | None = None) -> set[Decimal]:
+        """Every number the partner's own scorecard computes from its own data, in the forms a figure is matched in
+        and the forms scorecards.render writes it in ("41.7%" for a ratio of 0.4167, "57.3" for a score of 57.33).
+        That is every number outside the peer section, and of the peer section only what is not a statistic of the
+        peers (PEER_OWN_KEYS: the partner's own value and rank, the group's size). `scorecard`: the dict written
+        (default: built again from the data)."""
         if partner_id not in self._derived:
             from scorecards.build import build_scorecard
+            from scorecards.render import format_value
 
             numbers: set[Decimal] = set()
-            try:
-                scorecard = build_scorecard(self._data, partner_id)
-            except (KeyError, ValueError, LookupError):
-                scorecard = {}
+            years: set[int] = set()
+            if scorecard is None:
+                try:
+                    scorecard = build_scorecard(self._data, partner_id)
+                except (KeyError, ValueError, LookupError):
+                    scorecard = {}
+
+            def add(value) -> None:
+                numbers.update(_forms(value))
+                numbers.update(_parse_number(str(value)))
+                # As a percentage only what can be a ratio: 2119.73 is no "211973.0%" of any page.
+                for kind in RENDERED_KINDS if abs(value) <= MAX_RATIO else RENDERED_KINDS[:-1]:
+                    for token in NUMBER.findall(format_value(value, kind)):
+                        numbers.update(_parse_number(token))
 
             def walk(value) -> None:
                 if isinstance(value, dict):
                     for key, item in value.items():
-                        if key != "peers":
+                        if key == "peers" and isinstance(item, dict):
+                            walk_peers(item)
+                        else:
                             walk(item)
                 elif isinstance(value, list):
                     for item in value:
                         walk(item)
                 elif isinstance(value, (int, float)) and not isinstance(value, bool) and value == value:
-                    numbers.update(_forms(value))
-                    numbers.update(_parse_number(str(value)))
+                    add(value)
+                elif isinstance(value, str) and ISO_DATE.fullmatch(value):
+                    years.add(int(value[:4]))
+
+            def walk_peers(section: dict) -> None:
+                for part in (section, *(section.get("metrics") or {}).values()):
+                    for key in PEER_OWN_KEYS & part.keys():
+                        walk(part[key])
 
             walk(scorecard)
+            # A date axis (the tier history chart) labels bare years ("2029") around the partner's own dates, up to 2
+            # years past them (matplotlib widens an axis of a single day by 2 years): its own, not a figure of $2,029.
+            if years:
+                first, last = min(years) - DATE_AXIS_YEARS, max(years) + DATE_AXIS_YEARS
+                numbers.update(Decimal(year) for year in range(first, last + 1))
             self._derived[partner_id] = numbers
         return self._derived[partner_id]
 
@@ -180,7 +238,7 @@ class IsolationIndex:
             for owner in sorted(owners):
                 leaks.append(Leak(partner_id, file, "id", token, owner))
         for m in NUMBER.finditer(text):
-            for number in _parse_number(m.group(0)):
+            for number in _searched_numbers(m.group(0)):
                 owners = self.figures.get(number)
                 if not owners or partner_id in owners or number in own["figure"] or number in derived:
                     continue
@@ -204,11 +262,24 @@ def _overlapping(pattern: re.Pattern, text: str) -> list[str]:
         pos = m.start() + 1
 
 
+SVG = re.compile(r"<svg\b.*?</svg>", re.S | re.I)
+# Where an inline chart puts its drawing (matplotlib's SVG): positions, sizes, path data and styles, never shown as
+# text. A coordinate that happens to equal another partner's figure ('x="185.8"' and a commission of $185.80) is
+# not a figure of the page. Text a reader sees in a chart (tick labels, titles, aria-label) stays searched.
+SVG_GEOMETRY = re.compile(r'\s(?:x|y|x1|y1|x2|y2|cx|cy|r|rx|ry|dx|dy|d|points|transform|width|height|viewBox|style)'
+                          r'\s*=\s*(?:"[^"]*"|\'[^\']*\')', re.I)
+
+
+def _without_chart_geometry(page: str) -> str:
+    return SVG.sub(lambda svg: SVG_GEOMETRY.sub("", svg.group(0)), page)
+
+
 def file_text(path: Path) -> str:
-    """What a reader sees: HTML with entities resolved, JSON decoded (\\u escapes), CSV as is; plus the raw bytes'
-    text, so an escaped form is checked too."""
+    """What a reader sees: HTML with entities resolved (the drawing attributes of its inline charts left out), JSON
+    decoded (\\u escapes), CSV as is; plus the raw bytes' text, so an escaped form is checked too."""
     raw = path.read_text(encoding="utf-8")
     if path.suffix == ".html":
+        raw = _without_chart_geometry(raw)
         return raw + "\n" + html.unescape(raw)
     if path.suffix == ".json":
         return raw + "\n" + json.dumps(json.loads(raw), ensure_ascii=False)
@@ -223,9 +294,13 @@ def check_partner(index: IsolationIndex, folder: Path, partner_id: str) -> list[
     return leaks
 
 
-def check_folder(out: Path, data: ScorecardData, partner_ids: list[str]) -> list[Leak]:
+def check_folder(out: Path, data: ScorecardData, partner_ids: list[str],
+                 scorecards: dict[str, dict] | None = None) -> list[Leak]:
+    """`scorecards`: the dicts written (WriteResult.scorecards), so a partner's own numbers are not built again."""
     index = IsolationIndex(data)
     leaks: list[Leak] = []
     for pid in partner_ids:
+        if scorecards and pid in scorecards:
+            index.own_derived_numbers(pid, scorecards[pid])
         leaks += check_partner(index, Path(out), pid)
     return leaks
