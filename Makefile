@@ -58,9 +58,10 @@ summary: $(STAMP)  ## what the warehouse holds: files, rows loaded and quarantin
 audit: $(STAMP)  ## quarterly audit report into reports/audit-<YYYY>-Q<n>/ (QUARTER=2026-Q4, default: current)
 	$(PY) -m audit $(if $(QUARTER),--quarter $(QUARTER))
 
-lint: $(STAMP)  ## ruff, and the package layering (import-linter: no circle, no import from a lower package up)
+lint: $(STAMP)  ## ruff (Python), the package layering (import-linter) and sqlfluff (dbt SQL, rules in .sqlfluff)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
+	$(PY) -m warehouse.sqllint
 
 clean:  ## remove generated data, the warehouse, dbt target and Dagster home (keeps .venv and data/secrets)
 	@# data/secrets holds the pseudonymization key and the erasure suppression list: losing them would re-key every

@@ -29,21 +29,11 @@ learners as (
 
 ),
 
-lms_partners as (
-
-    select
-        source_record_id as organization_id,
-        partner_id
-    from {{ ref('int_partner__crosswalk') }}
-    where source_system = 'lms'
-
-),
-
 final as (
 
     select
         certifications.certification_record_id,
-        lms_partners.partner_id,
+        crosswalk.partner_id,
         certifications.certification_code,
         certifications.certification_name,
         certifications.learner_key,
@@ -57,8 +47,7 @@ final as (
     from certifications
     left join learners
         on certifications.learner_key = learners.learner_key
-    left join lms_partners
-        on learners.organization_id = lms_partners.organization_id
+    {{ resolve_partner_id("'lms'", 'learners.organization_id') }}
 
 )
 

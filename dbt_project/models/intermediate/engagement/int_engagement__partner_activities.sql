@@ -1,16 +1,26 @@
--- Every partner activity event of the PRM portal, the LMS and marketing automation, in one shape: which partner
--- (through the identity crosswalk), which UTC day, which kind, and the source record it comes from.
+{#-
+    The one definition of partner activity: every event that shows a partner working with the program, one row
+    per event, with its partner, UTC day, kind and source record. fct_partner_engagement counts it per day,
+    mart_partner_engagement_summary (and so partner_360.last_activity_date) windows it, and the stale-record audit
+    (no_recent_activity) takes each partner's last activity from it.
+
+      portal_login, content_download, other_portal_event   PRM portal events (occurred_at)
+      deal_registration                                    a PRM deal registration, on the day it was submitted
+      mdf_request                                          a PRM MDF request, on the day it was requested
+      training_enrollment, training_completion             LMS enrolments of the partner's people (enrolled_at;
+                                                           completed_at of completed courses)
+      campaign_touch                                       a touch of a campaign the partner runs
+                                                           (marketing partner_company_id)
+      deal_opened, deal_closed                             a CRM opportunity the partner sourced or influenced
+                                                           (int_revenue__opportunity_partners), on the day it
+                                                           was created, and on its close date once closed (won
+                                                           or lost)
+
+    Records name their partner in their own system; resolve_partner_id maps them to partner_id (events of records
+    the crosswalk does not know are left out). Deals come with their partner already attributed. Events after the
+    as-of date have not happened yet on that day (a rebuild of a past day) and are left out.
+-#}
 with
-
-crosswalk as (
-
-    select
-        source_system,
-        source_record_id,
-        partner_id
-    from {{ ref('int_partner__crosswalk') }}
-
-),
 
 portal_events as (
 
@@ -26,6 +36,34 @@ portal_events as (
         end as activity_type,
         {{ to_utc_date('occurred_at') }} as activity_date
     from {{ ref('stg_prm__portal_activity') }}
+
+),
+
+registration_events as (
+
+    select
+        'prm' as source_system,
+        'deal_registration' as source_table,
+        deal_registration_id as source_record_id,
+        prm_partner_id as partner_record_id,
+        'deal_registration' as activity_type,
+        {{ to_utc_date('submitted_at') }} as activity_date
+    from {{ ref('stg_prm__deal_registration') }}
+    where submitted_at is not null
+
+),
+
+mdf_events as (
+
+    select
+        'prm' as source_system,
+        'mdf_request' as source_table,
+        mdf_request_id as source_record_id,
+        prm_partner_id as partner_record_id,
+        'mdf_request' as activity_type,
+        {{ to_utc_date('requested_at') }} as activity_date
+    from {{ ref('stg_prm__mdf_request') }}
+    where requested_at is not null
 
 ),
 
@@ -97,9 +135,13 @@ campaign_touches as (
 
 ),
 
-events as (
+record_events as (
 
     select * from portal_events
+    union all
+    select * from registration_events
+    union all
+    select * from mdf_events
     union all
     select * from training_events
     union all
@@ -107,22 +149,85 @@ events as (
 
 ),
 
-final as (
+resolved_record_events as (
 
     select
         crosswalk.partner_id,
-        events.activity_date,
-        events.activity_type,
-        events.source_system,
-        events.source_table,
-        events.source_record_id,
-        events.partner_record_id
+        record_events.activity_date,
+        record_events.activity_type,
+        record_events.source_system,
+        record_events.source_table,
+        record_events.source_record_id,
+        record_events.partner_record_id
+    from record_events
+    {{ resolve_partner_id('record_events.source_system', 'record_events.partner_record_id', join_type='inner') }}
+
+),
+
+deals as (
+
+    select
+        opportunity_partners.partner_id,
+        opportunities.opportunity_id,
+        opportunities.created_at,
+        opportunities.close_date,
+        opportunities.is_closed
+    from {{ ref('int_revenue__opportunity_partners') }} as opportunity_partners
+    inner join {{ ref('int_revenue__opportunities') }} as opportunities
+        on opportunity_partners.opportunity_id = opportunities.opportunity_id
+    where opportunity_partners.is_sourced or opportunity_partners.is_influenced
+
+),
+
+deal_events as (
+
+    select
+        partner_id,
+        {{ to_utc_date('created_at') }} as activity_date,
+        'deal_opened' as activity_type,
+        'crm' as source_system,
+        'opportunity' as source_table,
+        opportunity_id as source_record_id,
+        cast(null as {{ dbt.type_string() }}) as partner_record_id
+    from deals
+    where created_at is not null
+
+    union all
+
+    select
+        partner_id,
+        close_date as activity_date,
+        'deal_closed' as activity_type,
+        'crm' as source_system,
+        'opportunity' as source_table,
+        opportunity_id as source_record_id,
+        cast(null as {{ dbt.type_string() }}) as partner_record_id
+    from deals
+    where is_closed
+        and close_date is not null
+
+),
+
+events as (
+
+    select * from resolved_record_events
+    union all
+    select * from deal_events
+
+),
+
+final as (
+
+    select
+        partner_id,
+        activity_date,
+        activity_type,
+        source_system,
+        source_table,
+        source_record_id,
+        partner_record_id
     from events
-    inner join crosswalk
-        on events.source_system = crosswalk.source_system
-        and events.partner_record_id = crosswalk.source_record_id
-    -- Activity after the as-of date has not happened yet on that day (a rebuild of a past day).
-    where events.activity_date <= {{ as_of_date_sql() }}
+    where activity_date <= {{ as_of_date_sql() }}
 
 )
 

@@ -3,16 +3,6 @@
 -- accruals) and commission paid (finance payouts).
 with
 
-crosswalk as (
-
-    select
-        source_system,
-        source_record_id,
-        partner_id
-    from {{ ref('int_partner__crosswalk') }}
-
-),
-
 mdf_requests as (
 
     select * from {{ ref('stg_prm__mdf_request') }}
@@ -33,7 +23,7 @@ prm_mdf_events as (
     union all
 
     select
-        'mdf_approved', mdf_request_id, prm_partner_id,
+        'mdf_approved', mdf_request_id as source_record_id, prm_partner_id,
         {{ to_utc_date('requested_at') }}, approved_amount,
         currency_code, request_status, mdf_request_id, _source_file, _source_line
     from mdf_requests
@@ -43,7 +33,7 @@ prm_mdf_events as (
     union all
 
     select
-        'mdf_claimed', mdf_request_id, prm_partner_id,
+        'mdf_claimed', mdf_request_id as source_record_id, prm_partner_id,
         {{ to_utc_date('claimed_at') }}, claimed_amount,
         currency_code, request_status, mdf_request_id, _source_file, _source_line
     from mdf_requests
@@ -134,9 +124,7 @@ final as (
         events._source_file,
         events._source_line
     from events
-    left join crosswalk
-        on events.source_system = crosswalk.source_system
-        and events.partner_record_id = crosswalk.source_record_id
+    {{ resolve_partner_id('events.source_system', 'events.partner_record_id') }}
     -- An event after the as-of date has not happened yet on that day (a rebuild of a past day).
     where events.event_date <= {{ as_of_date_sql() }}
 

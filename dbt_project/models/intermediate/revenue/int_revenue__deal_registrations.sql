@@ -12,14 +12,6 @@ registrations as (
 
 ),
 
-crosswalk as (
-
-    select source_record_id, partner_id
-    from {{ ref('int_partner__crosswalk') }}
-    where source_system = 'prm'
-
-),
-
 opportunities as (
 
     select opportunity_id, deal_registration_id from {{ ref('int_revenue__opportunities') }}
@@ -64,7 +56,7 @@ final as (
         registrations._source_file,
         registrations._source_line
     from registrations
-    left join crosswalk on registrations.prm_partner_id = crosswalk.source_record_id
+    {{ resolve_partner_id("'prm'", 'registrations.prm_partner_id') }}
     left join crm_links on registrations.deal_registration_id = crm_links.deal_registration_id
 
 )

@@ -22,13 +22,6 @@ opportunities as (
 
 ),
 
-crosswalk as (
-
-    select source_system, source_record_id, partner_id
-    from {{ ref('int_partner__crosswalk') }}
-
-),
-
 registrations as (
 
     select * from {{ ref('int_revenue__deal_registrations') }}
@@ -246,15 +239,13 @@ final as (
         -- Campaign touches count only inside the lookback window before close (close day included); the other
         -- kinds are links of the opportunity itself and always count.
         timed.touch_kind <> 'campaign'
-            or (
-                cast(timed.touch_time as date) <= timed.close_date
-                and cast(timed.touch_time as date)
-                    >= cast({{ dbt.dateadd('day', -lookback_days, 'timed.close_date') }} as date)
-            ) as is_within_lookback
+        or (
+            cast(timed.touch_time as date) <= timed.close_date
+            and cast(timed.touch_time as date)
+            >= cast({{ dbt.dateadd('day', -lookback_days, 'timed.close_date') }} as date)
+        ) as is_within_lookback
     from timed
-    left join crosswalk
-        on timed.partner_source_system = crosswalk.source_system
-        and timed.partner_source_record_id = crosswalk.source_record_id
+    {{ resolve_partner_id('timed.partner_source_system', 'timed.partner_source_record_id') }}
     left join roles on lower(trim(timed.crm_partner_role)) = roles.role_key
 
 )

@@ -1,7 +1,8 @@
 {#-
-    Tier qualification per partner (one row per dim_partner row): its current tier, the next tier by rank (seed
-    partner_tier_rules), and exactly what it still lacks to qualify for it, plus the highest tier whose rules it
-    meets today (qualified_tier).
+    Tier qualification per partner (one row per partner of int_partner__tier, i.e. per dim_partner row): its
+    assigned tier, what it lacks to keep it (current_tier_*), the next tier by rank (seed partner_tier_rules) and
+    exactly what it still lacks to qualify for it, plus the highest tier whose rules it meets today (qualified_tier)
+    and which of the two gaps is the partner's next step (focus_tier).
 
     A partner meets a tier when all of these hold (seeds partner_tier_rules and tier_certification_requirements):
       sourced won revenue of the last 4 completed fiscal quarters (USD)  >= min_sourced_revenue_usd_l4q
@@ -9,6 +10,10 @@
       approved deal registrations of the last 4 completed fiscal quarters >= min_deal_registrations_l4q
       for every certification the tier requires: people holding it      >= its min_certified_people
     A partner without a tier counts as rank 0, so its next tier is the lowest tier.
+
+    focus_tier: the assigned tier while the partner does not meet its rules (what keeps it in its tier comes
+    first: a Gold partner that only qualifies for Registered is told what Gold needs, not how far Platinum is),
+    else the next tier (null for a top-tier partner that meets its tier).
 -#}
 {%- set usd = 'decimal(18, 2)' %}
 
@@ -20,7 +25,7 @@ partners as (
         partner_id,
         tier,
         coalesce(tier_rank, 0) as tier_rank
-    from {{ ref('dim_partner') }}
+    from {{ ref('int_partner__tier') }}
 
 ),
 
@@ -62,7 +67,7 @@ valid_certifications as (
         partner_id,
         certification_code,
         learner_key
-    from {{ ref('fct_certification') }}
+    from {{ ref('int_capability__certifications') }}
     where is_valid
         and partner_id is not null
 
@@ -111,11 +116,20 @@ certification_shortfalls as (
     select
         measures.partner_id,
         cert_requirements.tier,
-        sum(case when coalesce(holders_per_certification.holders, 0) < cert_requirements.min_certified_people
-            then 1 else 0 end) as certifications_short,
-        sum(case when coalesce(holders_per_certification.holders, 0) < cert_requirements.min_certified_people
-            then cert_requirements.min_certified_people - coalesce(holders_per_certification.holders, 0)
-            else 0 end) as certification_holders_short
+        sum(
+            case
+                when coalesce(holders_per_certification.holders, 0) < cert_requirements.min_certified_people
+                    then 1
+                else 0
+            end
+        ) as certifications_short,
+        sum(
+            case
+                when coalesce(holders_per_certification.holders, 0) < cert_requirements.min_certified_people
+                    then cert_requirements.min_certified_people - coalesce(holders_per_certification.holders, 0)
+                else 0
+            end
+        ) as certification_holders_short
     from measures
     cross join cert_requirements
     left join holders_per_certification
@@ -136,16 +150,22 @@ tier_gaps as (
         rules.min_certified_people,
         rules.min_deal_registrations_l4q,
         cast(
-            case when measures.sourced_won_amount_usd_l4q >= rules.min_sourced_revenue_usd_l4q then 0
-            else rules.min_sourced_revenue_usd_l4q - measures.sourced_won_amount_usd_l4q end as {{ usd }}
+            case
+                when measures.sourced_won_amount_usd_l4q >= rules.min_sourced_revenue_usd_l4q then 0
+                else rules.min_sourced_revenue_usd_l4q - measures.sourced_won_amount_usd_l4q
+            end as {{ usd }}
         ) as sourced_revenue_gap_usd,
         cast(
-            case when measures.certified_people >= rules.min_certified_people then 0
-            else rules.min_certified_people - measures.certified_people end as {{ dbt.type_int() }}
+            case
+                when measures.certified_people >= rules.min_certified_people then 0
+                else rules.min_certified_people - measures.certified_people
+            end as {{ dbt.type_int() }}
         ) as certified_people_gap,
         cast(
-            case when measures.deal_registrations_approved_l4q >= rules.min_deal_registrations_l4q then 0
-            else rules.min_deal_registrations_l4q - measures.deal_registrations_approved_l4q end as {{ dbt.type_int() }}
+            case
+                when measures.deal_registrations_approved_l4q >= rules.min_deal_registrations_l4q then 0
+                else rules.min_deal_registrations_l4q - measures.deal_registrations_approved_l4q
+            end as {{ dbt.type_int() }}
         ) as deal_registrations_gap,
         cast(coalesce(certification_shortfalls.certifications_short, 0) as {{ dbt.type_int() }})
             as missing_required_certifications,
@@ -191,26 +211,26 @@ next_tier_rank as (
         measures.partner_id,
         min(rules.tier_rank) as next_tier_rank
     from measures
-    inner join rules on rules.tier_rank > measures.tier_rank
+    inner join rules on measures.tier_rank < rules.tier_rank
     group by measures.partner_id
 
 ),
 
--- The codes of the next tier's required certifications the partner does not hold often enough.
+-- Every partner against every tier: the codes of the tier's required certifications it does not hold often enough.
 missing_codes as (
 
     select
-        next_tier_rank.partner_id,
+        measures.partner_id,
+        cert_requirements.tier,
         {{ dbt.listagg('cert_requirements.certification_code', "', '", 'order by cert_requirements.certification_code') }}
             as missing_certification_codes
-    from next_tier_rank
-    inner join rules on next_tier_rank.next_tier_rank = rules.tier_rank
-    inner join cert_requirements on rules.tier = cert_requirements.tier
+    from measures
+    cross join cert_requirements
     left join holders_per_certification
-        on next_tier_rank.partner_id = holders_per_certification.partner_id
+        on measures.partner_id = holders_per_certification.partner_id
         and cert_requirements.certification_code = holders_per_certification.certification_code
     where coalesce(holders_per_certification.holders, 0) < cert_requirements.min_certified_people
-    group by next_tier_rank.partner_id
+    group by measures.partner_id, cert_requirements.tier
 
 ),
 
@@ -223,6 +243,15 @@ final as (
         measures.sourced_won_amount_usd_l4q,
         measures.certified_people,
         measures.deal_registrations_approved_l4q,
+        case when measures.tier_rank > 0 then coalesce(current_tier.open_requirements = 0, false) end
+            as meets_current_tier,
+        current_tier.sourced_revenue_gap_usd as current_tier_sourced_revenue_gap_usd,
+        current_tier.certified_people_gap as current_tier_certified_people_gap,
+        current_tier.deal_registrations_gap as current_tier_deal_registrations_gap,
+        current_tier.missing_required_certifications as current_tier_missing_required_certifications,
+        current_tier.missing_certification_holders as current_tier_missing_certification_holders,
+        current_missing_codes.missing_certification_codes as current_tier_missing_certification_codes,
+        current_tier.open_requirements as current_tier_open_requirements,
         next_tier.tier as next_tier,
         next_tier.tier_rank as next_tier_rank,
         next_tier.min_sourced_revenue_usd_l4q as next_tier_min_sourced_revenue_usd_l4q,
@@ -233,17 +262,29 @@ final as (
         next_tier.deal_registrations_gap,
         next_tier.missing_required_certifications,
         next_tier.missing_certification_holders,
-        missing_codes.missing_certification_codes,
+        next_missing_codes.missing_certification_codes,
         next_tier.open_requirements as next_tier_open_requirements,
         coalesce(next_tier.open_requirements = 0, false) as qualifies_for_next_tier,
         qualified_rule.tier as qualified_tier,
-        qualified_rule.tier_rank as qualified_tier_rank
+        qualified_rule.tier_rank as qualified_tier_rank,
+        case
+            when current_tier.open_requirements > 0 then current_tier.tier
+            else next_tier.tier
+        end as focus_tier
     from measures
+    left join tier_status as current_tier
+        on measures.partner_id = current_tier.partner_id
+        and measures.tier_rank = current_tier.tier_rank
+    left join missing_codes as current_missing_codes
+        on current_tier.partner_id = current_missing_codes.partner_id
+        and current_tier.tier = current_missing_codes.tier
     left join next_tier_rank on measures.partner_id = next_tier_rank.partner_id
     left join tier_status as next_tier
         on next_tier_rank.partner_id = next_tier.partner_id
         and next_tier_rank.next_tier_rank = next_tier.tier_rank
-    left join missing_codes on measures.partner_id = missing_codes.partner_id
+    left join missing_codes as next_missing_codes
+        on next_tier.partner_id = next_missing_codes.partner_id
+        and next_tier.tier = next_missing_codes.tier
     left join qualified on measures.partner_id = qualified.partner_id
     left join rules as qualified_rule on qualified.qualified_tier_rank = qualified_rule.tier_rank
 

@@ -1,11 +1,17 @@
 {#-
-    Certification risk: partners about to lose (or that have lost) the right to sell at their tier, one row per
-    partner and certification the tier requires (fct_partner_certification_requirement):
+    Certification risk, one row per finding:
+    - certification_expiring: every valid certification record of a partner expiring within the window
+      (fct_certification status expiring: var certification_expiring_days, default 90), whether or not the
+      partner's tier requires the code; the detail says whether it does (severity medium when it does, else low).
+      The record is the LMS certification record, field_name expiry_date.
+    Partners about to lose (or that have lost) the right to sell at their tier, one row per partner and
+    certification the tier requires (fct_partner_certification_requirement):
     - tier_certification_expiring: met today, but not once the certifications expiring within 90 days lapse;
     - tier_certification_lapsed: not met, and the partner's people held it before (their records expired or were
       revoked);
     - tier_certification_missing: not met, and nobody at the partner ever held it.
-    The record is the partner's LMS organization (else its partner_id); field_name is the certification code.
+    For these three the record is the partner's LMS organization (else its partner_id); field_name is the
+    certification code.
 -#}
 with
 
@@ -27,8 +33,52 @@ history as (
 
 partners as (
 
-    select partner_id, lms_organization_id
+    select partner_id, tier, lms_organization_id
     from {{ ref('dim_partner') }}
+
+),
+
+tier_requirements as (
+
+    select distinct tier, certification_code
+    from {{ ref('tier_certification_requirements') }}
+
+),
+
+expiring_records as (
+
+    select
+        certifications.certification_record_id,
+        certifications.partner_id,
+        certifications.certification_code,
+        certifications.expiry_date,
+        certifications.days_to_expiry,
+        partners.tier as partner_tier,
+        tier_requirements.certification_code is not null as is_required_by_tier
+    from {{ ref('fct_certification') }} as certifications
+    inner join partners on certifications.partner_id = partners.partner_id
+    left join tier_requirements
+        on partners.tier = tier_requirements.tier
+        and certifications.certification_code = tier_requirements.certification_code
+    where certifications.certification_status = 'expiring'
+
+),
+
+certification_expiring as (
+
+    select
+        {{ audit_finding(
+            "'certification_risk'", "'certification_expiring'",
+            "case when is_required_by_tier then 'medium' else 'low' end",
+            "'lms'", "'certification'", 'certification_record_id', 'partner_id', "'expiry_date'",
+            audit_text('expiry_date'), 'null',
+            dbt.concat([
+                'certification_code', "' expires in '", dbt.safe_cast('days_to_expiry', dbt.type_string()),
+                "' days; tier '", "coalesce(partner_tier, '(none)')",
+                "case when is_required_by_tier then ' requires it' else ' does not require it' end"
+            ])
+        ) }}
+    from expiring_records
 
 ),
 
@@ -51,7 +101,7 @@ classified as (
 
 ),
 
-final as (
+tier_findings as (
 
     select
         {{ audit_finding(
@@ -69,6 +119,14 @@ final as (
             dbt.concat(["'tier '", 'partner_tier', "' requires '", 'certification_code'])
         ) }}
     from classified
+
+),
+
+final as (
+
+    select * from certification_expiring
+    union all
+    select * from tier_findings
 
 )
 

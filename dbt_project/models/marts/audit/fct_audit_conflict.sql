@@ -26,23 +26,15 @@ attributes as (
         system_records.source_system,
         system_records.primary_record_id,
         case system_records.source_system when 'prm' then 1 when 'crm' then 2 else 3 end as system_rank,
-        coalesce(prm.partner_tier, crm.partner_tier) as tier,
-        coalesce(prm.country_code, crm.country_code, finance.country_code) as country_code,
-        coalesce(prm.partner_name, crm.account_name, finance.entity_name) as record_name,
-        {{ identity_name_key('coalesce(prm.partner_name_normalized, crm.account_name_normalized, finance.entity_name_normalized)') }}
-            as name_key,
-        case
-            when prm.partner_status is not null then lower(prm.partner_status)
-            when finance.is_inactive then 'inactive'
-            when finance.is_inactive = false then 'active'
-        end as status
+        records.partner_tier as tier,
+        records.country_code,
+        records.record_name,
+        {{ identity_name_key('records.name_normalized') }} as name_key,
+        records.partner_status as status
     from system_records
-    left join {{ ref('stg_prm__partner') }} as prm
-        on system_records.source_system = 'prm' and system_records.primary_record_id = prm.prm_partner_id
-    left join {{ ref('stg_crm__account') }} as crm
-        on system_records.source_system = 'crm' and system_records.primary_record_id = crm.account_id
-    left join {{ ref('stg_finance__entity') }} as finance
-        on system_records.source_system = 'finance' and system_records.primary_record_id = finance.entity_id
+    left join {{ ref('int_partner__record_attributes') }} as records
+        on system_records.source_system = records.source_system
+        and system_records.primary_record_id = records.source_record_id
 
 ),
 
@@ -109,17 +101,17 @@ approved_conversions as (
 
 ),
 
+-- The primary partner of each opportunity (the partner on it flagged primary, resolved through the crosswalk).
 primary_partners as (
 
     select
-        opportunity_partners.opportunity_id,
-        max(crosswalk.partner_id) as partner_id
-    from {{ ref('stg_crm__opportunity_partner') }} as opportunity_partners
-    inner join {{ ref('int_partner__crosswalk') }} as crosswalk
-        on crosswalk.source_system = 'crm'
-        and opportunity_partners.partner_account_id = crosswalk.source_record_id
-    where opportunity_partners.is_primary
-    group by opportunity_partners.opportunity_id
+        opportunity_id,
+        max(partner_id) as partner_id
+    from {{ ref('int_revenue__partner_touches') }}
+    where touch_kind = 'opportunity_partner'
+        and is_primary_partner
+        and partner_id is not null
+    group by opportunity_id
 
 ),
 
@@ -132,7 +124,7 @@ sourced_without_registration as (
             'opportunities.deal_registration_id', 'opportunities.deal_registration_id',
             "'closed-won, partner-sourced in the CRM, no approved PRM registration converted into it'"
         ) }}
-    from {{ ref('stg_crm__opportunity') }} as opportunities
+    from {{ ref('int_revenue__opportunities') }} as opportunities
     left join approved_conversions on opportunities.opportunity_id = approved_conversions.converted_opportunity_id
     left join primary_partners on opportunities.opportunity_id = primary_partners.opportunity_id
     where opportunities.is_won

@@ -24,12 +24,9 @@ records as (
 
 tiers as (
 
-    select 'prm' as source_system, prm_partner_id as source_record_id, partner_tier,
-        last_verified_at as verified_at
-    from {{ ref('stg_prm__partner') }}
-    union all
-    select 'crm', account_id, partner_tier, cast(null as {{ type_timestamp_tz() }})
-    from {{ ref('stg_crm__account') }}
+    select source_system, source_record_id, partner_tier, verified_at
+    from {{ ref('int_partner__record_attributes') }}
+    where source_system in ('prm', 'crm')
 
 ),
 
@@ -42,13 +39,13 @@ scored as (
         crosswalk.duplicate_group_id,
         crosswalk.match_confidence,
         {{ is_filled_flag('records.record_name') }}
-            + {{ is_filled_flag('records.country_code') }}
-            + {{ is_filled_flag('records.web_domain') }}
-            + {{ is_filled_flag('records.prm_partner_ref') }}
-            + {{ is_filled_flag('records.crm_account_ref') }}
-            + {{ is_filled_flag('records.duns_number') }}
-            + {{ is_filled_flag('records.tax_id') }}
-            + {{ is_filled_flag('tiers.partner_tier') }} as filled_fields,
+        + {{ is_filled_flag('records.country_code') }}
+        + {{ is_filled_flag('records.web_domain') }}
+        + {{ is_filled_flag('records.prm_partner_ref') }}
+        + {{ is_filled_flag('records.crm_account_ref') }}
+        + {{ is_filled_flag('records.duns_number') }}
+        + {{ is_filled_flag('records.tax_id') }}
+        + {{ is_filled_flag('tiers.partner_tier') }} as filled_fields,
         coalesce(tiers.verified_at, records.record_updated_at) as verified_or_updated_at
     from crosswalk
     inner join records on crosswalk.node_id = records.node_id
@@ -64,7 +61,7 @@ ranked as (
         scored.*,
         row_number() over (
             partition by duplicate_group_id
-            order by filled_fields desc, verified_or_updated_at desc, match_confidence desc, source_record_id
+            order by filled_fields desc, verified_or_updated_at desc, match_confidence desc, source_record_id asc
         ) as survivor_rank,
         count(*) over (partition by duplicate_group_id) as cluster_size
     from scored

@@ -1,30 +1,10 @@
--- One row per certification record held as of the as-of date, with its status on that day. The LMS status is
--- trusted only for revocations: expiry is judged from expiry_date, so a rebuild of a past day is right too.
-{%- set expiring_days = var('certification_expiring_days', 90) %}
-
+-- One row per certification record held as of the as-of date, with its status on that day
+-- (int_capability__certifications defines the status).
 with
 
-holders as (
+certifications as (
 
-    select *
-    from {{ ref('int_capability__certification_holders') }}
-    -- A certification issued after the as-of date was not held on that day.
-    where issued_date is null or issued_date <= {{ as_of_date_sql() }}
-
-),
-
-statused as (
-
-    select
-        holders.*,
-        case
-            when lms_certification_status = 'revoked' then 'revoked'
-            when expiry_date < {{ as_of_date_sql() }} then 'expired'
-            when expiry_date <= {{ dbt.dateadd('day', expiring_days, as_of_date_sql()) }} then 'expiring'
-            else 'active'
-        end as certification_status,
-        {{ dbt.datediff(as_of_date_sql(), 'expiry_date', 'day') }} as days_to_expiry
-    from holders
+    select * from {{ ref('int_capability__certifications') }}
 
 ),
 
@@ -39,15 +19,15 @@ final as (
         organization_id,
         organization_link,
         certification_status,
-        certification_status in ('active', 'expiring') as is_valid,
+        is_valid,
         lms_certification_status,
         issued_date,
         expiry_date,
-        cast(days_to_expiry as {{ dbt.type_int() }}) as days_to_expiry,
-        {{ as_of_date_sql() }} as as_of_date,
+        days_to_expiry,
+        as_of_date,
         _source_file,
         _source_line
-    from statused
+    from certifications
 
 )
 

@@ -1,4 +1,5 @@
--- One row per partner and UTC day with any activity: portal events, LMS training, touches of partner-run campaigns.
+-- One row per partner and UTC day with any activity (int_engagement__partner_activities defines activity), counted
+-- per kind.
 {%- set measures = {
     'portal_logins': 'portal_login',
     'content_downloads': 'content_download',
@@ -6,6 +7,10 @@
     'training_enrollments': 'training_enrollment',
     'training_completions': 'training_completion',
     'campaign_touches': 'campaign_touch',
+    'deal_registrations': 'deal_registration',
+    'mdf_requests': 'mdf_request',
+    'deals_opened': 'deal_opened',
+    'deals_closed': 'deal_closed',
 } %}
 
 with
@@ -25,9 +30,9 @@ daily as (
     select
         partner_id,
         activity_date,
-        {%- for column, activity_type in measures.items() %}
+        {% for column, activity_type in measures.items() %}
         sum(case when activity_type = '{{ activity_type }}' then 1 else 0 end) as {{ column }},
-        {%- endfor %}
+        {% endfor %}
         count(*) as total_activities
     from activities
     group by partner_id, activity_date
@@ -39,9 +44,9 @@ final as (
     select
         partner_id,
         activity_date,
-        {%- for column in measures %}
+        {% for column in measures %}
         cast({{ column }} as {{ dbt.type_int() }}) as {{ column }},
-        {%- endfor %}
+        {% endfor %}
         cast(total_activities as {{ dbt.type_int() }}) as total_activities
     from daily
 

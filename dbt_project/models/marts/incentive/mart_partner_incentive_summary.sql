@@ -16,9 +16,9 @@ incentives as (
 
     select
         partner_id,
-        {%- for event_type in event_types %}
+        {% for event_type in event_types %}
         sum(case when event_type = '{{ event_type }}' then amount_usd else 0 end) as {{ event_type }}_usd,
-        {%- endfor %}
+        {% endfor %}
         count(distinct mdf_request_id) as mdf_requests,
         sum(case when event_type = 'mdf_paid' then 1 else 0 end) as mdf_payments,
         sum(case when amount_usd is null then 1 else 0 end) as unconverted_events
@@ -31,14 +31,8 @@ incentives as (
 -- Campaigns the partner's MDF paid for: what MDF ROI weighs against the revenue they influenced.
 funded_campaigns as (
 
-    select
-        events.partner_id,
-        count(distinct campaigns.campaign_id) as mdf_funded_campaigns
-    from {{ ref('stg_marketing__campaign') }} as campaigns
-    inner join {{ ref('fct_partner_incentive') }} as events
-        on campaigns.mdf_request_id = events.mdf_request_id
-        and events.event_type = 'mdf_requested'
-    group by events.partner_id
+    select partner_id, mdf_funded_campaigns
+    from {{ ref('int_incentive__mdf_performance') }}
 
 ),
 
@@ -46,9 +40,9 @@ final as (
 
     select
         partners.partner_id,
-        {%- for event_type in event_types %}
+        {% for event_type in event_types %}
         cast(coalesce(incentives.{{ event_type }}_usd, 0) as decimal(18, 2)) as {{ event_type }}_usd,
-        {%- endfor %}
+        {% endfor %}
         -- MDF utilization: the share of approved funds the partner claimed with proof of execution.
         case
             when incentives.mdf_approved_usd > 0

@@ -3,21 +3,31 @@
     var as_of_date. Every measure comes from the mart or intermediate model that defines it; this model only joins
     them and adds MDF ROI, time to first deal, the prior-30-day engagement window and the health score.
 
-    Health score (0-100) = 100 x weighted sum of six components, each in [0, 1] (weights sum to 1):
-      revenue     0.30  min(1, (sourced + influenced won revenue l4q) / revenue benchmark)
-      win rate    0.10  win_rate_l4q (0 without closed deals)
-      pipeline    0.10  min(1, weighted_pipeline_usd / pipeline benchmark)
-      capability  0.20  0.5 x min(1, certified_people / certified people benchmark)
-                        + 0.5 x share of the tier's required certifications met (1 when the tier requires none)
-      engagement  0.20  min(1, active_days_last_90d / active days benchmark)
-      profile     0.10  profile_completeness
+    Health score (0-100) = 100 x weighted sum of six components, each in [0, 1]. The weights (var
+    health_score_weights, which must sum to 1) and the benchmarks (var health_score_benchmarks) are set in
+    dbt_project.yml:
+      revenue     min(1, (sourced + influenced won revenue l4q) / benchmark revenue_usd)
+      win_rate    win_rate_l4q (0 without closed deals)
+      pipeline    min(1, weighted_pipeline_usd / benchmark pipeline_usd)
+      capability  0.5 x min(1, certified_people / benchmark certified_people)
+                  + 0.5 x share of the tier's required certifications met (1 when the tier requires none)
+      engagement  min(1, active_days_last_90d / benchmark active_days_90d)
+      profile     profile_completeness
 -#}
-{%- set weights = {'revenue': 0.30, 'win_rate': 0.10, 'pipeline': 0.10, 'capability': 0.20, 'engagement': 0.20,
-                   'profile': 0.10} %}
-{%- set revenue_benchmark_usd = 250000 %}
-{%- set pipeline_benchmark_usd = 150000 %}
-{%- set certified_people_benchmark = 3 %}
-{%- set active_days_benchmark = 15 %}
+{%- set weights = var('health_score_weights') %}
+{%- set benchmarks = var('health_score_benchmarks') %}
+{%- set components = ['revenue', 'win_rate', 'pipeline', 'capability', 'engagement', 'profile'] %}
+{%- if weights.keys() | sort != components | sort %}
+    {{ exceptions.raise_compiler_error("var health_score_weights must have exactly the keys " ~ components | join(', ')
+        ~ "; got " ~ weights.keys() | sort | join(', ')) }}
+{%- endif %}
+{%- if ((weights.values() | sum) - 1) | abs > 0.000001 %}
+    {{ exceptions.raise_compiler_error("var health_score_weights must sum to 1; they sum to " ~ weights.values() | sum) }}
+{%- endif %}
+{%- set revenue_benchmark_usd = benchmarks['revenue_usd'] %}
+{%- set pipeline_benchmark_usd = benchmarks['pipeline_usd'] %}
+{%- set certified_people_benchmark = benchmarks['certified_people'] %}
+{%- set active_days_benchmark = benchmarks['active_days_90d'] %}
 {%- set usd = 'decimal(18, 2)' %}
 {%- set as_of = as_of_date_sql() %}
 
@@ -84,11 +94,14 @@ engagement_days as (
     select
         partner_id,
         max(case when portal_logins > 0 then activity_date end) as last_login_date,
-        sum(case
-            when activity_date > {{ dbt.dateadd('day', -60, as_of) }}
-                and activity_date <= {{ dbt.dateadd('day', -30, as_of) }}
-                then total_activities else 0
-        end) as total_activities_prior_30d
+        sum(
+            case
+                when activity_date > {{ dbt.dateadd('day', -60, as_of) }}
+                    and activity_date <= {{ dbt.dateadd('day', -30, as_of) }}
+                    then total_activities
+                else 0
+            end
+        ) as total_activities_prior_30d
     from {{ ref('fct_partner_engagement') }}
     where activity_date <= {{ as_of }}
     group by partner_id
@@ -111,48 +124,11 @@ first_deal as (
 
 ),
 
--- Campaigns funded by the partner's MDF requests (as in mart_partner_incentive_summary.mdf_funded_campaigns).
-mdf_campaigns as (
-
-    select distinct
-        events.partner_id,
-        campaigns.campaign_id
-    from {{ ref('stg_marketing__campaign') }} as campaigns
-    inner join {{ ref('fct_partner_incentive') }} as events
-        on campaigns.mdf_request_id = events.mdf_request_id
-        and events.event_type = 'mdf_requested'
-    where events.partner_id is not null
-
-),
-
--- Won deals (closed by the as-of date) touched by one of those campaigns inside the attribution lookback, once
--- per partner and deal, whichever partner sourced or influenced them.
-mdf_deals as (
-
-    select distinct
-        mdf_campaigns.partner_id,
-        opportunities.opportunity_id,
-        opportunities.amount_usd
-    from mdf_campaigns
-    inner join {{ ref('int_revenue__partner_touches') }} as touches
-        on mdf_campaigns.campaign_id = touches.campaign_id
-        and touches.touch_kind = 'campaign'
-        and touches.is_within_lookback
-    inner join {{ ref('int_revenue__opportunities') }} as opportunities
-        on touches.opportunity_id = opportunities.opportunity_id
-    where opportunities.is_won
-        and opportunities.close_date <= {{ as_of }}
-
-),
-
+-- MDF-funded campaigns and the won deals they touched (int_incentive__mdf_performance): the numerator of MDF ROI.
 mdf_revenue as (
 
-    select
-        partner_id,
-        count(*) as mdf_won_deals,
-        sum(amount_usd) as mdf_won_amount_usd
-    from mdf_deals
-    group by partner_id
+    select partner_id, mdf_won_deals, mdf_won_amount_usd
+    from {{ ref('int_incentive__mdf_performance') }}
 
 ),
 
@@ -243,7 +219,10 @@ joined as (
         tier_gap.missing_certification_codes,
         tier_gap.next_tier_open_requirements,
         tier_gap.qualifies_for_next_tier,
-        tier_gap.qualified_tier
+        tier_gap.qualified_tier,
+        tier_gap.meets_current_tier,
+        tier_gap.current_tier_open_requirements,
+        tier_gap.focus_tier
     from partners
     left join performance on partners.partner_id = performance.partner_id
     left join certification_summary on partners.partner_id = certification_summary.partner_id
@@ -381,6 +360,9 @@ final as (
         cast(next_tier_open_requirements as {{ dbt.type_int() }}) as next_tier_open_requirements,
         coalesce(qualifies_for_next_tier, false) as qualifies_for_next_tier,
         qualified_tier,
+        meets_current_tier,
+        cast(current_tier_open_requirements as {{ dbt.type_int() }}) as current_tier_open_requirements,
+        focus_tier,
         {{ as_of }} as as_of_date
     from components
 
