@@ -299,9 +299,9 @@ def test_of_the_peer_section_only_the_partners_own_value_rank_and_group_size_are
 def _build_sample_warehouse(root, seed: int, partners: int, as_of: date, pin_date: bool):
     """Generate a sample as of `as_of` and build it with the real Dagster job, as `make run` does: without
     PW_AS_OF_DATE when not `pin_date` (the build then describes the day it runs). Returns the published file."""
+    from connectors.sample import generate
     from dagster import DagsterInstance
 
-    from connectors.sample import generate
     from orchestration.definitions import defs
 
     generate(root / "landing", partners=partners, seed=seed, as_of=as_of, progress=False)
