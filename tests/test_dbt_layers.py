@@ -26,18 +26,8 @@ ALLOWED = {
 }
 
 # Known exceptions, each with its reason. The test also fails when an exception is no longer needed, so the list
-# only shrinks.
-KNOWN_EXCEPTIONS = {
-    # dim_partner takes each attribute from the primary record's staging row. The file is being reworked for
-    # issue 12 point 1 (systems declared once); it should read int_partner__tier and an intermediate
-    # "primary record attributes" model (int_partner__record_attributes is the start of one).
-    ("dim_partner", "stg_crm__account"),
-    ("dim_partner", "stg_crm__user"),
-    ("dim_partner", "stg_finance__entity"),
-    ("dim_partner", "stg_lms__organization"),
-    ("dim_partner", "stg_marketing__company"),
-    ("dim_partner", "stg_prm__partner"),
-}
+# only shrinks. None today: dim_partner reads int_partner__profile and int_partner__tier.
+KNOWN_EXCEPTIONS: set[tuple[str, str]] = set()
 
 
 def layer_violations(manifest: dict) -> set[tuple[str, str]]:

@@ -1,5 +1,5 @@
-"""`python -m warehouse.sqllint [sqlfluff lint args]`: sqlfluff (dbt templater, rules in .sqlfluff) over the dbt
-project.
+"""`python -m warehouse.sqllint [--fix] [sqlfluff args]`: sqlfluff (dbt templater, rules in .sqlfluff) over the
+dbt project: `lint`, or `fix` with `--fix`.
 
 sqlfluff's dbt templater compiles every model against a warehouse: `is_incremental()` looks for the history tables
 and two completeness models read a seed while compiling. So it compiles against a throwaway warehouse holding only
@@ -24,6 +24,8 @@ def lint_settings(folder: Path) -> Settings:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    verb = "fix" if "--fix" in args else "lint"
+    args = [arg for arg in args if arg != "--fix"]
     with tempfile.TemporaryDirectory(prefix="pw-sqllint-") as tmp:
         settings = lint_settings(Path(tmp))
         seeded = run_dbt(settings, "--quiet", "seed", "--log-path", str(Path(tmp) / "logs"))
@@ -31,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
             print(seeded.stdout + seeded.stderr, file=sys.stderr)
             return seeded.returncode
         sqlfluff = Path(sys.executable).parent / "sqlfluff"
-        command = [str(sqlfluff), "lint", *(args or ["dbt_project"])]
+        command = [str(sqlfluff), verb, *(args or ["dbt_project"])]
         return subprocess.run(command, env=dbt_environment(settings), cwd=PROJECT_ROOT).returncode
 
 

@@ -2,8 +2,8 @@
     The tier each partner is assigned today, one row per partner_id of the crosswalk: the PRM's (the program's
     system of record for tiers), else the CRM's, each read from the system's primary record
     (int_partner__system_records), with its rank from the seed partner_tier_rules. The same rule as
-    dim_partner.tier / tier_rank (test assert_dim_partner_tier_matches_int_partner__tier keeps the two equal), so
-    intermediate models (int_tier__partner_gap) need not read the mart.
+    the tier of dim_partner, which reads it from here, so intermediate models (int_tier__partner_gap) need not read
+    the mart.
 -#}
 with
 
