@@ -61,7 +61,7 @@ audit: $(STAMP)  ## quarterly audit report into reports/audit-<YYYY>-Q<n>/ (QUAR
 lint: $(STAMP)  ## ruff (Python), the package layering (import-linter) and sqlfluff (dbt SQL, rules in .sqlfluff)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
-	$(PY) -m warehouse.sqllint
+	$(PY) -m warehouse.sqllint --processes 2 dbt_project
 
 clean:  ## remove generated data, the warehouse, dbt target and Dagster home (keeps .venv and data/secrets)
 	@# data/secrets holds the pseudonymization key and the erasure suppression list: losing them would re-key every

@@ -15,7 +15,8 @@ staging_records as (
     select 'prm' as source_system, prm_partner_id as source_record_id, true as is_flagged
     from {{ ref('stg_prm__partner') }}
     union all
-    select 'crm', account_id,
+    select
+        'crm', account_id,
         coalesce(is_partner, false) or account_type in ('Partner', 'Reseller', 'Distributor')
         or lower(account_type) like '%partner%' or prm_partner_id is not null
     from {{ ref('stg_crm__account') }}

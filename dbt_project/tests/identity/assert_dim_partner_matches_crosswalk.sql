@@ -37,4 +37,4 @@ where partners.partner_id is null
     or partners.source_record_count <> crosswalk.record_count
     or partners.source_system_count <> crosswalk.system_count
     or partners.source_record_count <> partners.prm_record_count + partners.crm_record_count
-        + partners.lms_record_count + partners.marketing_record_count + partners.finance_record_count
+    + partners.lms_record_count + partners.marketing_record_count + partners.finance_record_count

@@ -14,7 +14,7 @@ with
     union all
     select node_id_b, node_id_a from {{ ref(edges) }}
     union all
-    select node_id, node_id from {{ ref(components) }}
+    select node_id, node_id as neighbour_id from {{ ref(components) }}
 ),
 
 {{ components }}_labels as (

@@ -98,7 +98,7 @@ best_edge as (
             kept_edges.*,
             row_number() over (
                 partition by node_id
-                order by match_confidence desc, match_rule, other_id
+                order by match_confidence desc, match_rule asc, other_id asc
             ) as edge_rank
         from kept_edges
     ) as ranked
@@ -116,7 +116,7 @@ anchored as (
         coalesce(degrees.cross_system_edges, 0) as cross_system_edges,
         first_value(kept.node_id) over (
             partition by kept.component_id
-            order by kept.system_rank, coalesce(degrees.cross_system_edges, 0) desc, kept.source_record_id
+            order by kept.system_rank asc, coalesce(degrees.cross_system_edges, 0) desc, kept.source_record_id
             rows between unbounded preceding and unbounded following
         ) as anchor_node_id
     from kept

@@ -34,13 +34,17 @@ records as (
 -- ------------------------------------------------------------------------------------------ shared external ids
 claims as (
 
-    select node_id, 'prm_partner_id' as id_kind, prm_partner_ref as id_value from records where prm_partner_ref is not null
+    select node_id, 'prm_partner_id' as id_kind, prm_partner_ref as id_value from records
+    where prm_partner_ref is not null
     union all
-    select node_id, 'crm_account_id', crm_account_ref from records where crm_account_ref is not null
+    select node_id, 'crm_account_id', crm_account_ref from records
+    where crm_account_ref is not null
     union all
-    select node_id, 'duns_number', duns_number from records where duns_number is not null
+    select node_id, 'duns_number', duns_number from records
+    where duns_number is not null
     union all
-    select node_id, 'tax_id', tax_id from records where tax_id is not null
+    select node_id, 'tax_id', tax_id from records
+    where tax_id is not null
 
 ),
 
@@ -91,7 +95,8 @@ id_edges as (
 -- ------------------------------------------------------------------------------------------ web domain
 crowded_domains as (
 
-    select distinct web_domain
+    -- distinct: a domain crowded in several systems is one crowded domain
+    select distinct web_domain  -- noqa: AM01
     from records
     where web_domain is not null and scope = 'partner'
     group by web_domain, source_system

@@ -20,7 +20,7 @@ ranked as (
         count(*) over (partition by node_id_a, node_id_b) as evidence_count,
         row_number() over (
             partition by node_id_a, node_id_b
-            order by match_confidence desc, match_rule, evidence
+            order by match_confidence desc, match_rule asc, evidence asc
         ) as evidence_rank
     from all_edges
 

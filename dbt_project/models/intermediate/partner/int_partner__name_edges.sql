@@ -73,7 +73,8 @@ fuzzy_records as (
 -- ------------------------------------------------------------------------------------------ name statistics
 crowded_names as (
 
-    select distinct name_key, country_code
+    -- distinct: a name crowded in several systems is one crowded name
+    select distinct name_key, country_code  -- noqa: AM01
     from records
     where country_code is not null and scope = 'partner'
     group by name_key, country_code, source_system
@@ -199,21 +200,27 @@ exact_name_pairs as (
         on a.name_key = stem_names.stem
         and a.country_code = stem_names.country_code
     where crowded_names.name_key is null
-        and (a.name_key like '% %'
-            or (a.country_code = b.country_code and coalesce(stem_names.longer_name_count, 0) <= 1))
+        and (
+            a.name_key like '% %'
+            or (a.country_code = b.country_code and coalesce(stem_names.longer_name_count, 0) <= 1)
+        )
         and ambiguous_names.name_key is null
         and (ambiguous_keys.name_key is null or (a.country_code is not null and b.country_code is not null))
         and not (a.scope = 'candidate' and b.scope = 'candidate')
         and (
             a.country_code = b.country_code
             -- one country unknown: the name must be known in a single country
-            or ((a.country_code is null or b.country_code is null)
-                and coalesce(name_countries.country_count, 0) <= 1)
+            or (
+                (a.country_code is null or b.country_code is null)
+                and coalesce(name_countries.country_count, 0) <= 1
+            )
             -- two countries: a name of several words, unique in every system, and no candidate takes part
-            or (a.source_system <> b.source_system
+            or (
+                a.source_system <> b.source_system
                 and unique_names.name_key is not null
                 and a.name_key like '% %'
-                and a.scope = 'partner' and b.scope = 'partner')
+                and a.scope = 'partner' and b.scope = 'partner'
+            )
         )
 
 ),
@@ -223,25 +230,25 @@ blocked_pairs as (
 
     select pairs.node_id_a, pairs.node_id_b
     from (
-        select a.node_id as node_id_a, b.node_id as node_id_b
-        from fuzzy_records as a
-        inner join fuzzy_records as b
-            on a.country_code = b.country_code
-            and a.blocking_key = b.blocking_key
-            and a.node_id < b.node_id
-        where a.name_key <> b.name_key
-            and a.source_system <> b.source_system
+        select left_record.node_id as node_id_a, right_record.node_id as node_id_b
+        from fuzzy_records as left_record
+        inner join fuzzy_records as right_record
+            on left_record.country_code = right_record.country_code
+            and left_record.blocking_key = right_record.blocking_key
+            and left_record.node_id < right_record.node_id
+        where left_record.name_key <> right_record.name_key
+            and left_record.source_system <> right_record.source_system
         union
         select
-            case when a.node_id < b.node_id then a.node_id else b.node_id end,
-            case when a.node_id < b.node_id then b.node_id else a.node_id end
-        from fuzzy_records as a
-        inner join fuzzy_records as b
-            on a.blocking_key = b.blocking_key
-            and a.node_id <> b.node_id
-        where a.country_code is null
-            and a.name_key <> b.name_key
-            and a.source_system <> b.source_system
+            case when left_record.node_id < right_record.node_id then left_record.node_id else right_record.node_id end,
+            case when left_record.node_id < right_record.node_id then right_record.node_id else left_record.node_id end
+        from fuzzy_records as left_record
+        inner join fuzzy_records as right_record
+            on left_record.blocking_key = right_record.blocking_key
+            and left_record.node_id <> right_record.node_id
+        where left_record.country_code is null
+            and left_record.name_key <> right_record.name_key
+            and left_record.source_system <> right_record.source_system
     ) as pairs
     inner join fuzzy_records as a on pairs.node_id_a = a.node_id
     inner join fuzzy_records as b on pairs.node_id_b = b.node_id
@@ -268,7 +275,8 @@ similar_scored as (
             -- leading words count when they are more than one word, or a stem that starts a single longer name
             -- of the country: a bare stem ("bianchi") often starts many names
             case
-                when {{ names_compatible('a.name_key', 'b.name_key') }}
+                when
+                    {{ names_compatible('a.name_key', 'b.name_key') }}
                     and ((a.name_key like '% %' and b.name_key like '% %') or stem_names.longer_name_count = 1)
                     then {{ fuzzy_threshold }}
                 else 0
@@ -331,13 +339,15 @@ guarded as (
         on all_pairs.node_id_a = cluster_overlap.node_id_a
         and all_pairs.node_id_b = cluster_overlap.node_id_b
     where (
-            cluster_overlap.shared_systems = 0
-            or (all_pairs.match_rule = 'name_country'
-                and cluster_overlap.shared_systems = 1
-                and cluster_overlap.shared_endpoint_systems = 1)
+        cluster_overlap.shared_systems = 0
+        or (
+            all_pairs.match_rule = 'name_country'
+            and cluster_overlap.shared_systems = 1
+            and cluster_overlap.shared_endpoint_systems = 1
         )
-        and not {{ identity_conflict('a', 'b') }}
-        and not {{ identity_domain_conflict('a', 'b') }}
+    )
+    and not {{ identity_conflict('a', 'b') }}
+    and not {{ identity_domain_conflict('a', 'b') }}
 
 ),
 

@@ -131,4 +131,3 @@ joined as (
 )
 
 select * from joined
-

@@ -11,7 +11,7 @@
 -#}
 {%- set internal_systems = [] %}
 {%- for source in partner_record_sources() if source.vendor_domain_is_internal %}
-    {%- do internal_systems.append("'" ~ source.system ~ "'") %}
+{%- do internal_systems.append("'" ~ source.system ~ "'") %}
 {%- endfor %}
 {%- set internal_systems = internal_systems | join(', ') %}
 with
@@ -37,7 +37,7 @@ vendor_domains as (
         on user_domains.web_domain = free_mail_domains.domain
     where user_domains.web_domain is not null
         and free_mail_domains.domain is null
-        and user_domains.user_count >= 0.2 * (select sum(user_count) from user_domains)
+        and user_domains.user_count >= 0.2 * (select sum(all_domains.user_count) from user_domains as all_domains)
 
 ),
 
@@ -50,7 +50,7 @@ vendor_domains as (
         {{ source.record_id }} as source_record_id,
         {{ source.name }} as record_name,
         {{ source.name }}_normalized as name_normalized,
-        {{ source.country }} as country_code,
+        {{ source.country }},
         case when not is_free_mail_domain then web_domain end as web_domain,
         {%- for key, expression in source.external_ids.items() %}
         {{ expression or 'cast(null as ' ~ dbt.type_string() ~ ')' }} as {{ key }},
@@ -81,21 +81,21 @@ final as (
         unioned.source_system,
         unioned.source_record_id,
         {{ identity_system_rank('unioned.source_system') }} as system_rank,
-        record_name,
-        name_normalized,
-        {{ identity_name_key('name_normalized') }} as name_key,
-        country_code,
+        unioned.record_name,
+        unioned.name_normalized,
+        {{ identity_name_key('unioned.name_normalized') }} as name_key,
+        unioned.country_code,
         unioned.web_domain,
-        prm_partner_ref,
-        crm_account_ref,
-        duns_number,
-        tax_id,
+        unioned.prm_partner_ref,
+        unioned.crm_account_ref,
+        unioned.duns_number,
+        unioned.tax_id,
         case
             when vendor_domains.web_domain is not null and unioned.source_system in ({{ internal_systems }})
                 then 'internal'
             else unioned.scope
         end as scope,
-        record_updated_at
+        unioned.record_updated_at
     from unioned
     left join vendor_domains on unioned.web_domain = vendor_domains.web_domain
 

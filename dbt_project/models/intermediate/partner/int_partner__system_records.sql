@@ -21,7 +21,7 @@ ranked as (
                 case when node_id = anchor_node_id then 0 else 1 end,
                 match_confidence desc,
                 record_updated_at desc,
-                source_record_id
+                source_record_id asc
         ) as record_rank
     from crosswalk
 

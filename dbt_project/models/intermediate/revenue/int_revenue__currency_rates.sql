@@ -35,7 +35,7 @@ change_months as (
     from first_months
     inner join rates as reporting
         on reporting.currency_code = '{{ reporting_currency }}'
-        and reporting.rate_month >= first_months.first_month
+        and first_months.first_month <= reporting.rate_month
 
 ),
 
@@ -54,10 +54,10 @@ applicable as (
     from change_months
     inner join rates as own
         on change_months.currency_code = own.currency_code
-        and own.rate_month <= change_months.rate_month
+        and change_months.rate_month >= own.rate_month
     inner join rates as reporting
         on reporting.currency_code = '{{ reporting_currency }}'
-        and reporting.rate_month <= change_months.rate_month
+        and change_months.rate_month >= reporting.rate_month
 
 ),
 

@@ -68,7 +68,9 @@ registration_measures as (
         sum(case when {{ as_of_quarter }} - {{ fiscal_quarter_index('submitted_at') }} between 1 and 4 then 1 else 0 end)
             as deal_registrations_submitted_l4q,
         sum(case when is_approved and {{ as_of_quarter }} - {{ fiscal_quarter_index('approved_at') }} between 1 and 4
-            then 1 else 0 end) as deal_registrations_approved_l4q
+                then 1
+            else 0
+        end) as deal_registrations_approved_l4q
     from {{ ref('int_revenue__deal_registrations') }}
     where partner_id is not null
     group by partner_id

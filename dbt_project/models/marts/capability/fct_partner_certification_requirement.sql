@@ -70,7 +70,7 @@ final as (
         ) as people_short,
         held.earliest_expiry_date,
         coalesce(held.certified_people, 0) >= requirements.min_certified_people
-            and coalesce(held.certified_people_past_window, 0) < requirements.min_certified_people as is_at_risk,
+        and coalesce(held.certified_people_past_window, 0) < requirements.min_certified_people as is_at_risk,
         {{ as_of_date_sql() }} as as_of_date
     from partners
     inner join requirements

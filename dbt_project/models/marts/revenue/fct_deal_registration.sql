@@ -36,8 +36,9 @@ final as (
         cast(registrations.submitted_at as date) as submitted_date,
         cast(registrations.approved_at as {{ dbt.type_timestamp() }}) as approved_at,
         cast(registrations.approved_at as date) as approved_date,
-        cast({{ dbt.datediff('cast(registrations.submitted_at as date)', 'cast(registrations.approved_at as date)', 'day') }}
-            as integer) as days_to_approve,
+        cast(                        {{ dbt.datediff('cast(registrations.submitted_at as date)', 'cast(registrations.approved_at as date)', 'day') }}
+            as integer
+        ) as days_to_approve,
         cast(registrations.expires_at as {{ dbt.type_timestamp() }}) as expires_at,
         cast(registrations.expires_at as date) as expiry_date,
         registrations.is_converted,
@@ -52,7 +53,7 @@ final as (
         -- Open = still pending or approved, and not yet turned into an opportunity.
         registrations.registration_status in ('Submitted', 'Approved') and not registrations.is_converted as is_open,
         registrations.registration_status in ('Submitted', 'Approved') and not registrations.is_converted
-            and coalesce(cast(registrations.expires_at as date) < {{ revenue_as_of_date() }}, false)
+        and coalesce(cast(registrations.expires_at as date) < {{ revenue_as_of_date() }}, false)
             as is_open_past_expiry,
         registrations._source_file,
         registrations._source_line

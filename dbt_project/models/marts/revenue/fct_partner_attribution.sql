@@ -70,16 +70,16 @@ weighted as (
         attribution_models.attribution_model,
         -- In floating point on every engine (Spark would divide decimals to 6 digits).
         cast(case attribution_models.attribution_model
-            when 'first_touch' then case when touch_position = 1 then 1 else 0 end
-            when 'last_touch' then case when touch_position = touch_count then 1 else 0 end
+            when 'first_touch' then case when positioned.touch_position = 1 then 1 else 0 end
+            when 'last_touch' then case when positioned.touch_position = positioned.touch_count then 1 else 0 end
             when 'linear' then 1
             when 'time_decay'
-                then power(0.5, cast(days_before_close as {{ type_double() }}) / {{ half_life_days }})
+                then power(0.5, cast(positioned.days_before_close as {{ type_double() }}) / {{ half_life_days }})
             when 'position_based' then
                 case
-                    when touch_count <= 2 then 1 / cast(touch_count as {{ type_double() }})
-                    when touch_position = 1 or touch_position = touch_count then 0.4
-                    else 0.2 / cast(touch_count - 2 as {{ type_double() }})
+                    when positioned.touch_count <= 2 then 1 / cast(positioned.touch_count as {{ type_double() }})
+                    when positioned.touch_position = 1 or positioned.touch_position = positioned.touch_count then 0.4
+                    else 0.2 / cast(positioned.touch_count - 2 as {{ type_double() }})
                 end
         end as {{ type_double() }}) as touch_weight
     from positioned
@@ -109,7 +109,7 @@ shares as (
         round(partner_weight / sum(partner_weight) over (partition by opportunity_id, attribution_model), 12) as credit_share,
         row_number() over (
             partition by opportunity_id, attribution_model
-            order by partner_weight desc, first_touch_position
+            order by partner_weight desc, first_touch_position asc
         ) as share_rank
     from partner_weights
 
