@@ -150,7 +150,8 @@ TIME_BASED_PARTNER_MODELS = [
     "int_revenue__partner_performance", "int_tier__partner_gap", "fct_audit_stale_record",
     "fct_audit_certification_risk", "fct_partner_certification_requirement", "mart_partner_certification_summary",
     "mart_partner_engagement_summary", "mart_partner_incentive_summary", "mart_partner_profile_completeness",
-    "mart_completeness", "partner_360",
+    "mart_completeness", "partner_360", "int_engagement__partner_activities", "int_capability__certifications",
+    "int_incentive__mdf_performance",
 ]
 
 

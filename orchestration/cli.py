@@ -184,11 +184,19 @@ def erase(args: argparse.Namespace) -> int:
     return 0
 
 
+def erase_help() -> str:
+    """ERASE_HELP with the person entities the contracts declare."""
+    from data_contracts import dependent_entities, person_entities
+
+    return ERASE_HELP.format(people=", ".join(f"{s}.{e}" for s, e in person_entities()),
+                             records=", ".join(f"{s}.{e}" for s, e in dependent_entities()))
+
+
 ERASE_HELP = """\
 Remove one person (identified by an email address, trimmed, any case) from every layer of the warehouse.
 
-Rows that ARE the person (crm.user, lms.user, marketing.lead; every delivered version) are deleted, and so are
-the person's own records linked by their id (lms.enrollment, lms.certification, marketing.campaign_member).
+Rows that ARE the person ({people}; every delivered version) are deleted, and so are
+the person's own records linked by their id ({records}), as each contract declares (PEOPLE).
 Business rows that only MENTION the person (a partner's contact fields, portal events) are kept: the email
 becomes erased_0@<its domain> (partner matching uses the company domain) and the person's other columns (name,
 IP address) are set to NULL. The person's rows in ops.quarantine and in the history marts are deleted; dbt
@@ -234,7 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     status_parser.add_argument("--runs", type=int, default=5, help="how many runs to show (default 5)")
     status_parser.set_defaults(func=status)
     erase_parser = commands.add_parser("erase", help="erasure request: remove one person from every layer",
-                                       description=ERASE_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+                                       description=erase_help(), formatter_class=argparse.RawDescriptionHelpFormatter)
     erase_parser.add_argument("--email", required=True, help="the person's email address")
     erase_parser.add_argument("--reason", help="why (a ticket number; never the person's email or name)")
     erase_parser.add_argument("--dry-run", action="store_true", help="report the rows per table, change nothing")

@@ -56,7 +56,7 @@ def partner_scorecards(context: dg.AssetExecutionContext, config: ScorecardsConf
             context.log.info(f"{n}/{total} scorecards written")
 
     result = write_all(data, out, config.partners or None, progress=progress)
-    leaks = check_folder(out, data, result.partners)
+    leaks = check_folder(out, data, result.partners, result.scorecards)
     if leaks:
         raise dg.Failure(f"isolation check failed: {len(leaks)} leak(s), first: {leaks[0]}",
                          metadata={"leaks": dg.MetadataValue.json([str(x) for x in leaks[:50]])})
