@@ -5,13 +5,6 @@
     beside each contract). Personal data stays in staging: the channel manager is carried only as its pseudonym.
 -#}
 {%- set sources = partner_record_sources() %}
-{%- set chain = {'name': [], 'name_normalized': [], 'country_code': [], 'website': [], 'web_domain': []} %}
-{%- for source in sources %}
-    {%- for column in ['name', 'name_normalized', 'country_code', 'web_domain'] %}
-        {%- do chain[column].append(source.system ~ '_' ~ column) %}
-    {%- endfor %}
-    {%- if source.website %}{% do chain.website.append(source.system ~ '_website') %}{% endif %}
-{%- endfor %}
 with
 
 crosswalk as (
