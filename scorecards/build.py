@@ -92,12 +92,17 @@ def build_scorecard(data: ScorecardData, partner_id: str, min_peers: int = MIN_P
         "open_pipeline_usd": _money(p.open_pipeline_usd),
     }
 
-    # Tier, history and the exact gap to the next tier (int_tier__partner_gap through partner_360).
+    # Tier, history and the exact gap (int_tier__partner_gap, partly through partner_360) to the tier the partner's
+    # next step is about (its focus_tier): its assigned tier while it does not meet that tier's rules ("keep": what
+    # keeps it there), else the next tier ("next").
     history = data.tier_history[data.tier_history.partner_id == partner_id]
+    keep = pd.notna(p.meets_current_tier) and not bool(p.meets_current_tier)
+    target = p.tier if keep else p.next_tier
     progress = None
-    if pd.notna(p.next_tier):
-        rule = data.tier_rules[data.tier_rules.tier == p.next_tier].iloc[0]
-        required = data.tier_certifications[data.tier_certifications.tier == p.next_tier]
+    if pd.notna(target):
+        gap = "current_tier_" if keep else ""
+        rule = data.tier_rules[data.tier_rules.tier == target].iloc[0]
+        required = data.tier_certifications[data.tier_certifications.tier == target]
         held = data.certifications[data.certifications.partner_id == partner_id].set_index("certification_code").holders
         cert_needs = [{"certification_code": r.certification_code, "required_holders": int(r.min_certified_people),
                        "holders": int(held.get(r.certification_code, 0)),
@@ -108,20 +113,21 @@ def build_scorecard(data: ScorecardData, partner_id: str, min_peers: int = MIN_P
         window = sum(q["sourced_won_usd"] for q in l4q[1:]) + quarters[-1]["sourced_won_usd"]
         window_regs = sum(q["deal_registrations_approved"] for q in l4q[1:]) + quarters[-1]["deal_registrations_approved"]
         progress = {
-            "next_tier": p.next_tier,
+            "kind": "keep" if keep else "next",  # keep: the gaps are to tier.current; next: to next_tier
+            "next_tier": _value(p.next_tier),
             "qualifies_for_next_tier": bool(p.qualifies_for_next_tier),
-            "open_requirements": _value(p.next_tier_open_requirements),
+            "open_requirements": _value(p.current_tier_open_requirements if keep else p.next_tier_open_requirements),
             "sourced_revenue": {"required_usd": _money(rule.min_sourced_revenue_usd_l4q),
                                 "current_usd_l4q": _money(p.sourced_won_amount_usd_l4q),
-                                "gap_usd": _money(p.sourced_revenue_gap_usd)},
+                                "gap_usd": _money(p[f"{gap}sourced_revenue_gap_usd"])},
             "certified_people": {"required": int(rule.min_certified_people), "current": _value(p.certified_people),
-                                 "gap": _value(p.certified_people_gap)},
+                                 "gap": _value(p[f"{gap}certified_people_gap"])},
             "deal_registrations": {"required": int(rule.min_deal_registrations_l4q),
                                    "current_l4q": _value(p.deal_registrations_approved_l4q),
-                                   "gap": _value(p.deal_registrations_gap)},
-            "certifications": {"missing_codes": _codes(p.missing_certification_codes),
-                               "requirements_open": _value(p.missing_required_certifications),
-                               "holders_needed": _value(p.missing_certification_holders),
+                                   "gap": _value(p[f"{gap}deal_registrations_gap"])},
+            "certifications": {"missing_codes": _codes(p[f"{gap}missing_certification_codes"]),
+                               "requirements_open": _value(p[f"{gap}missing_required_certifications"]),
+                               "holders_needed": _value(p[f"{gap}missing_certification_holders"]),
                                "by_certification": cert_needs},
             "next_review": {
                 "note": "at the start of next quarter the rule will count the last 3 completed quarters and this one",

@@ -31,7 +31,14 @@ PROFILE_COLUMNS = [
     "mdf_won_amount_usd", "mdf_roi", "open_opportunities", "open_pipeline_usd", "health_score",
     "next_tier", "sourced_revenue_gap_usd", "certified_people_gap", "deal_registrations_gap",
     "missing_required_certifications", "missing_certification_codes", "next_tier_open_requirements",
-    "qualifies_for_next_tier", "qualified_tier", "as_of_date",
+    "qualifies_for_next_tier", "qualified_tier", "meets_current_tier", "focus_tier", "as_of_date",
+]
+
+# What the partner lacks to keep its assigned tier (int_tier__partner_gap; partner_360 has only the open count).
+CURRENT_TIER_GAP_COLUMNS = [
+    "current_tier_sourced_revenue_gap_usd", "current_tier_certified_people_gap", "current_tier_deal_registrations_gap",
+    "current_tier_missing_required_certifications", "current_tier_missing_certification_holders",
+    "current_tier_missing_certification_codes", "current_tier_open_requirements",
 ]
 
 
@@ -44,7 +51,7 @@ class ScorecardData:
     as_of_date: date
     as_of_quarter: int  # fiscal quarter index (fiscal_year * 4 + quarter - 1) holding as_of_date
     fiscal_year_start_month: int
-    partners: pd.DataFrame  # partner_360 (PROFILE_COLUMNS) + missing_certification_holders
+    partners: pd.DataFrame  # partner_360 (PROFILE_COLUMNS) + missing_certification_holders + CURRENT_TIER_GAP_COLUMNS
     tier_history: pd.DataFrame
     revenue_by_quarter: pd.DataFrame  # partner_id, quarter_index, sourced_won_usd, influenced_won_usd, won deals
     registrations_by_quarter: pd.DataFrame  # partner_id, quarter_index, approved
@@ -99,7 +106,8 @@ def load(con: duckdb.DuckDBPyConnection) -> ScorecardData:
     first_quarter = as_of_quarter - (QUARTERS_SHOWN - 1)
 
     partners = con.execute(
-        f"""select {', '.join('p.' + c for c in PROFILE_COLUMNS)}, g.missing_certification_holders
+        f"""select {', '.join('p.' + c for c in PROFILE_COLUMNS)}, g.missing_certification_holders,
+                   {', '.join('g.' + c for c in CURRENT_TIER_GAP_COLUMNS)}
             from marts.partner_360 as p
             left join intermediate.int_tier__partner_gap as g on g.partner_id = p.partner_id
             order by p.partner_id"""

@@ -125,12 +125,23 @@ def remove_stale(out: Path, keep: set[str]) -> list[Path]:
     return removed
 
 
+def progress_tier(card: dict) -> str | None:
+    """The tier a scorecard's progress section is about: the assigned tier for `keep` (not met today), else the
+    next tier; None without a progress section (a top-tier partner that meets its tier)."""
+    progress = card["tier"]["progress"]
+    if not progress:
+        return None
+    return card["tier"]["current"] if progress["kind"] == "keep" else progress["next_tier"]
+
+
 def write_index(cards: dict[str, dict], out: Path, env: jinja2.Environment, generated_at: str,
                 data: ScorecardData) -> Path:
     """For the vendor only (it names every partner): kept beside, never inside, the partner folders."""
     rows = [{
         "partner_id": pid, "partner_name": c["partner"]["partner_name"], "tier": c["tier"]["current"],
         "next_tier": (c["tier"]["progress"] or {}).get("next_tier"),
+        "progress": (c["tier"]["progress"] or {}).get("kind"),
+        "progress_tier": progress_tier(c),
         "open_requirements": (c["tier"]["progress"] or {}).get("open_requirements"),
         "sourced_won_usd_l4q": c["revenue"]["sourced_won_usd_l4q"],
         "peer_comparison": "reported" if c["peers"]["reported"] else c["peers"]["reason"],

@@ -54,6 +54,11 @@ def _n(value) -> float:
     return 0 if value is None or pd.isna(value) else float(value)
 
 
+def _is_false(value) -> bool:
+    """A nullable boolean of the marts that is false (not null, not true)."""
+    return value is not None and not pd.isna(value) and not bool(value)
+
+
 def _p360(warehouse) -> pd.DataFrame:
     return warehouse.sql("select * from marts.partner_360").df().set_index("partner_id")
 
@@ -299,10 +304,10 @@ def test_of_the_peer_section_only_the_partners_own_value_rank_and_group_size_are
 def _build_sample_warehouse(root, seed: int, partners: int, as_of: date, pin_date: bool):
     """Generate a sample as of `as_of` and build it with the real Dagster job, as `make run` does: without
     PW_AS_OF_DATE when not `pin_date` (the build then describes the day it runs). Returns the published file."""
-    from connectors.sample import generate
     from dagster import DagsterInstance
 
     from orchestration.definitions import defs
+    from sample import generate
 
     generate(root / "landing", partners=partners, seed=seed, as_of=as_of, progress=False)
     saved = dict(os.environ)
@@ -374,21 +379,28 @@ def test_own_numbers_match_the_marts(written, warehouse):
         assert sum(q["deal_registrations_approved"] for q in l4q) == row.deal_registrations_approved_l4q
         checked_revenue += row.sourced_won_amount_usd_l4q > 0
         progress = card["tier"]["progress"]
-        if isinstance(row.next_tier, str):
+        if isinstance(row.focus_tier, str):
             g = gap.loc[pid]
-            assert progress["next_tier"] == row.next_tier
-            assert math.isclose(progress["sourced_revenue"]["gap_usd"], float(row.sourced_revenue_gap_usd), abs_tol=0.005)
-            assert progress["certified_people"]["gap"] == row.certified_people_gap
-            assert progress["deal_registrations"]["gap"] == row.deal_registrations_gap
-            assert progress["open_requirements"] == row.next_tier_open_requirements
-            assert progress["certifications"]["holders_needed"] == g.missing_certification_holders
+            # keep: the gap to the assigned tier (current_tier_*), next: the gap to the next tier
+            keep = row.focus_tier == row.tier and _is_false(row.meets_current_tier)
+            assert progress["kind"] == ("keep" if keep else "next"), pid
+            assert progress["next_tier"] == (row.next_tier if isinstance(row.next_tier, str) else None)
+            assert (card["tier"]["current"] if keep else progress["next_tier"]) == row.focus_tier
+            prefix = "current_tier_" if keep else ""
+            revenue_gap = float(g[prefix + "sourced_revenue_gap_usd"])
+            assert math.isclose(progress["sourced_revenue"]["gap_usd"], revenue_gap, abs_tol=0.005)
+            assert progress["certified_people"]["gap"] == g[prefix + "certified_people_gap"]
+            assert progress["deal_registrations"]["gap"] == g[prefix + "deal_registrations_gap"]
+            assert progress["open_requirements"] == (
+                row.current_tier_open_requirements if keep else row.next_tier_open_requirements)
+            assert progress["certifications"]["holders_needed"] == g[prefix + "missing_certification_holders"]
             by_cert = progress["certifications"]["by_certification"]
-            assert sum(c["holders_needed"] for c in by_cert) == g.missing_certification_holders
+            assert sum(c["holders_needed"] for c in by_cert) == g[prefix + "missing_certification_holders"]
             assert {c["certification_code"] for c in by_cert if c["holders_needed"]} == set(
                 progress["certifications"]["missing_codes"])
             page = (written.out / pid / "scorecard.html").read_text(encoding="utf-8")
-            if row.sourced_revenue_gap_usd > 0:
-                assert format_value(float(row.sourced_revenue_gap_usd), "usd") in page
+            if revenue_gap > 0:
+                assert format_value(revenue_gap, "usd") in page
             checked_gaps += 1
         else:
             assert progress is None
@@ -409,6 +421,63 @@ def test_own_numbers_match_the_marts(written, warehouse):
                             ("paid_usd", "mdf_paid_usd")):
             assert math.isclose(card["mdf"][key], _n(row[column]), abs_tol=0.005), (pid, key)
     assert checked_gaps >= 30 and checked_revenue >= 10
+
+
+def _gap_of(progress: dict) -> dict:
+    return {"sourced_revenue_gap_usd": progress["sourced_revenue"]["gap_usd"],
+            "certified_people_gap": progress["certified_people"]["gap"],
+            "deal_registrations_gap": progress["deal_registrations"]["gap"],
+            "missing_required_certifications": progress["certifications"]["requirements_open"],
+            "missing_certification_holders": progress["certifications"]["holders_needed"],
+            "missing_certification_codes": ", ".join(progress["certifications"]["missing_codes"]) or None,
+            "open_requirements": progress["open_requirements"]}
+
+
+def test_a_partner_not_meeting_its_tier_is_told_what_keeps_it_there(written, warehouse):
+    """A partner below the rules of its assigned tier (a Gold partner qualified for Registered only) gets a `keep`
+    progress: the rules and certifications of its own tier and the current_tier_* gaps of int_tier__partner_gap, under
+    "What keeps you in <tier>". A partner meeting its tier gets `next`: the next tier and the next_tier_* gaps."""
+    gap = warehouse.sql("select * from intermediate.int_tier__partner_gap").df().set_index("partner_id")
+    rules = warehouse.sql("select * from reference.partner_tier_rules").df().set_index("tier")
+    required = warehouse.sql("select * from reference.tier_certification_requirements").df()
+    seen = {"keep": 0, "next": 0}
+    for pid in written.partners:
+        g = gap.loc[pid]
+        card = json.loads((written.out / pid / "scorecard.json").read_text(encoding="utf-8"))
+        progress = card["tier"]["progress"]
+        if _is_false(g.meets_current_tier):
+            kind, target, prefix, open_column = "keep", g.tier, "current_tier_", "current_tier_open_requirements"
+        elif isinstance(g.next_tier, str):
+            kind, target, prefix, open_column = "next", g.next_tier, "", "next_tier_open_requirements"
+        else:
+            assert progress is None, pid
+            continue
+        assert target == g.focus_tier, pid
+        assert progress["kind"] == kind, pid
+        expected = {k: g[prefix + k] for k in ("sourced_revenue_gap_usd", "certified_people_gap",
+                                               "deal_registrations_gap", "missing_required_certifications",
+                                               "missing_certification_holders", "missing_certification_codes")}
+        expected["open_requirements"] = g[open_column]
+        expected = {k: (None if v is None or pd.isna(v) else float(v) if k == "sourced_revenue_gap_usd" else v)
+                    for k, v in expected.items()}
+        actual = _gap_of(progress)
+        assert math.isclose(actual.pop("sourced_revenue_gap_usd"), expected.pop("sourced_revenue_gap_usd"),
+                            abs_tol=0.005), pid
+        assert actual == expected, (pid, kind)
+        rule = rules.loc[target]
+        assert progress["sourced_revenue"]["required_usd"] == float(rule.min_sourced_revenue_usd_l4q)
+        assert progress["certified_people"]["required"] == rule.min_certified_people
+        assert progress["deal_registrations"]["required"] == rule.min_deal_registrations_l4q
+        assert {c["certification_code"]: c["required_holders"] for c in progress["certifications"]["by_certification"]
+                } == dict(required[required.tier == target][["certification_code", "min_certified_people"]].values)
+        page = (written.out / pid / "scorecard.html").read_text(encoding="utf-8")
+        if kind == "keep":
+            assert expected["open_requirements"] > 0
+            assert f"What keeps you in {g.tier}" in page and "Progress to" not in page
+        else:
+            assert f"Progress to {g.next_tier}" in page and "What keeps you in" not in page
+        seen[kind] += 1
+    assert seen["keep"] >= 1 and seen["next"] >= 10, seen
 
 
 def test_fiscal_quarter_index_matches_the_dbt_macro(warehouse):
@@ -571,7 +640,10 @@ def test_scorecard_renders_in_headless_chromium(written, tmp_path):
         driver.get((written.out / pid / "scorecard.html").as_uri())
         assert cards[pid]["partner"]["partner_name"] in driver.title
         headings = [h.text for h in driver.find_elements(By.TAG_NAME, "h2")]
-        for heading in ("Your tier", f"Progress to {cards[pid]['tier']['progress']['next_tier']}", "Revenue by quarter",
+        progress = cards[pid]["tier"]["progress"]
+        progress_heading = (f"What keeps you in {cards[pid]['tier']['current']}" if progress["kind"] == "keep"
+                            else f"Progress to {progress['next_tier']}")
+        for heading in ("Your tier", progress_heading, "Revenue by quarter",
                         "Certifications", "Market development funds (MDF)", "Compared with your peers"):
             assert heading in headings, headings
         charts = driver.find_elements(By.CSS_SELECTOR, "svg.chart")
