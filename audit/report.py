@@ -119,8 +119,10 @@ def render(data: AuditData, out_root: Path, outcomes: list[ExpectationOutcome] |
         (folder / "expectations.json").write_text(json.dumps([o.as_dict() for o in outcomes], indent=2),
                                                   encoding="utf-8")
 
+    # select_autoescape matches the template's last suffix: "html" alone missed report.html.j2, so every value
+    # (partner names, record ids, details) reached the page unescaped. Charts are marked |safe in the template.
     env = jinja2.Environment(loader=jinja2.PackageLoader("audit", "templates"),
-                             autoescape=jinja2.select_autoescape(["html"]))
+                             autoescape=jinja2.select_autoescape(["html", "j2"]))
     samples = {t: findings[findings.finding_type == t].head(25).to_dict("records") for t in TYPE_LABELS}
     html = env.get_template("report.html.j2").render(
         h=h, quarter=data.quarter, as_of=data.as_of_date, run_id=data.run_id,

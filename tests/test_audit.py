@@ -123,6 +123,27 @@ def test_failed_expectation_shows_in_report(published, tmp_path):
     assert "Failed expectations" in (result.folder / "summary.md").read_text()
 
 
+def test_report_escapes_what_the_data_holds(published, tmp_path):
+    """A partner name or finding detail holding markup is shown as text, never run: the report is opened by channel
+    managers, and partner names come from systems partners can write to (the PRM portal)."""
+    from audit.data import load
+    from audit.report import render
+
+    payloads = ["<script>alert(1)</script>", '<img src=x onerror="alert(2)">']
+    con = duckdb.connect(str(published), read_only=True)
+    data = load(con, Quarter.parse("2026-Q4"))
+    con.close()
+    named = data.findings.partner_id.dropna().unique()[:2]
+    assert len(named) == 2
+    for partner_id, payload in zip(named, payloads, strict=True):
+        data.partners.loc[data.partners.partner_id == partner_id, "partner_name"] = payload
+    data.findings["detail"] = data.findings["detail"].astype(str) + payloads[1]
+    html = (render(data, tmp_path / "reports", None).folder / "index.html").read_text()
+    assert "<script" not in html and "<img src=x onerror" not in html
+    assert "&lt;img src=x onerror=" in html  # the detail of every finding shown, as text
+    assert html.count("<svg") >= 5, "charts stay markup"
+
+
 def test_past_quarter_regenerates_with_the_same_numbers(published, tmp_path):
     """A later build (new as-of date, changed findings) does not change the report of the earlier quarter."""
     from audit.data import NoSnapshotError, load
