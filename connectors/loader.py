@@ -48,7 +48,11 @@ class FileReport:
     rows_quarantined: int = 0
     rows_suppressed: int = 0  # rows of erased people: dropped, never loaded nor quarantined
     rules: Counter = field(default_factory=Counter)
-    ignored_columns: list[str] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)  # headers the mapping does not know (schema drift)
+    missing_columns: list[str] = field(default_factory=list)  # contract columns the file does not have
+    file_format: str | None = None  # how the reader read this file: csv | jsonl | json | parquet | xlsx
+    encoding: str | None = None  # text files: the encoding used (detected or declared)
+    delimiter: str | None = None  # delimited text files: the field separator used
     duplicate_of: str | None = None
     seconds: float = 0.0
     error: str | None = None
@@ -321,20 +325,23 @@ class EntityLoader:
     def _record_file(self, report: FileReport) -> None:
         self.con.execute(
             "INSERT INTO ops.loaded_files (load_id, system, entity, source_file, content_sha256, status, duplicate_of, "
-            "rows_read, rows_loaded, rows_quarantined, rows_suppressed, bytes, seconds, loaded_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "rows_read, rows_loaded, rows_quarantined, rows_suppressed, bytes, seconds, loaded_at, file_format, encoding, "
+            "delimiter, unknown_columns, missing_columns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 self.load_id, self.source.name, self.entity, report.file, report.sha256, report.status,
                 report.duplicate_of, report.rows_read, report.rows_loaded, report.rows_quarantined,
-                report.rows_suppressed, report.bytes, report.seconds, self.loaded_at,
+                report.rows_suppressed, report.bytes, report.seconds, self.loaded_at, report.file_format,
+                report.encoding, report.delimiter, json.dumps(report.ignored_columns),
+                json.dumps(report.missing_columns),
             ],
         )
 
     def _record_failure(self, error: ExtractFileError) -> None:
         self.con.execute(
-            "INSERT INTO ops.loaded_files (load_id, system, entity, source_file, status, error, loaded_at) "
-            "VALUES (?, ?, ?, ?, 'failed', ?, ?)",
-            [self.load_id, self.source.name, self.entity, error.file, str(error), self.loaded_at],
+            "INSERT INTO ops.loaded_files (load_id, system, entity, source_file, status, error, error_rule, error_line, "
+            "loaded_at) VALUES (?, ?, ?, ?, 'failed', ?, ?, ?, ?)",
+            [self.load_id, self.source.name, self.entity, error.file, str(error), error.rule, error.line,
+             self.loaded_at],
         )
 
 

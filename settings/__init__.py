@@ -66,6 +66,11 @@ class Settings:
     as_of_date: date | None = setting(
         "PW_AS_OF_DATE", None, "the day time-based metrics (staleness, expiry, \"this quarter\") describe, "
         "YYYY-MM-DD (default: the run date); set it to rebuild a past day")
+    strict: bool = setting(
+        "PW_STRICT", False, "1: any rejected extract file stops the publish (default: the night goes on without it)")
+    mapping_dir: Path = setting(
+        "PW_MAPPING_DIR", _root("config/sources"),
+        "source mapping files, one <system>.yml per system (your headers, value words, formats)")
     publish: bool = setting("PW_PUBLISH", True, "0: build and check, do not publish (the days of a backfill but the last)")
     # Off by default: raw_*, staging and ops.quarantine hold personal data, and readers (BI tools) need only the
     # pseudonymized intermediate and mart layers.

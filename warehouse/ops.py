@@ -17,7 +17,8 @@ OPS_TABLES = {
         load_id VARCHAR, system VARCHAR, entity VARCHAR, source_file VARCHAR, content_sha256 VARCHAR,
         status VARCHAR, duplicate_of VARCHAR, rows_read BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT,
         bytes BIGINT, seconds DOUBLE, loaded_at TIMESTAMP WITH TIME ZONE, error VARCHAR,
-        rows_suppressed BIGINT DEFAULT 0""",
+        rows_suppressed BIGINT DEFAULT 0, file_format VARCHAR, encoding VARCHAR, delimiter VARCHAR,
+        unknown_columns VARCHAR, missing_columns VARCHAR, error_rule VARCHAR, error_line BIGINT""",
     "quarantine": """
         load_id VARCHAR, system VARCHAR, entity VARCHAR, source_file VARCHAR, source_line BIGINT,
         column_name VARCHAR, rule VARCHAR, message VARCHAR, offending_value VARCHAR, row_json VARCHAR,
@@ -41,6 +42,11 @@ OPS_TABLES = {
 # Columns added after a table first shipped: warehouses built before them get them on the next write.
 MIGRATIONS = [
     "ALTER TABLE ops.loaded_files ADD COLUMN IF NOT EXISTS rows_suppressed BIGINT DEFAULT 0",
+    # How each file was read (the reader's per-file decision), its schema drift (JSON lists of header names) and,
+    # for a rejected file, the rule and line that rejected it.
+    *(f"ALTER TABLE ops.loaded_files ADD COLUMN IF NOT EXISTS {column}" for column in (
+        "file_format VARCHAR", "encoding VARCHAR", "delimiter VARCHAR", "unknown_columns VARCHAR",
+        "missing_columns VARCHAR", "error_rule VARCHAR", "error_line BIGINT")),
 ]
 
 
