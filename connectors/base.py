@@ -16,7 +16,8 @@ from data_contracts._fields import snake_case
 EXTENSIONS = {"csv": (".csv", ".txt"), "jsonl": (".jsonl", ".json", ".ndjson"), "parquet": (".parquet", ".pq")}
 
 
-def _header_key(name: str) -> str:
+def header_key(name: str) -> str:
+    """A header as matched: BOM dropped, blanks collapsed, any case."""
     return " ".join(name.replace("\ufeff", "").split()).casefold()
 
 
@@ -47,21 +48,28 @@ class SourceSystem:
         for name, column in self.contract(entity).columns.items():
             export = column.metadata["export"]
             for alias in (name, export, snake_case(export)):
-                mapping[_header_key(alias)] = name
-        mapping.update({_header_key(alias): name for alias, name in self.extra_aliases.items()})
+                mapping[header_key(alias)] = name
+        mapping.update({header_key(alias): name for alias, name in self.extra_aliases.items()})
         return mapping
 
-    def map_headers(self, entity: str, headers: list[str]) -> tuple[dict[str, str], list[str]]:
-        """(file header -> canonical name, headers that match no contract column)."""
+    def map_headers(
+        self, entity: str, headers: list[str], user_columns: dict[str, str] | None = None
+    ) -> tuple[dict[str, str], list[str]]:
+        """(file header -> canonical name, headers that match no contract column).
+
+        `user_columns` (the mapping file's header -> canonical name) is matched first, so a user's own header
+        wins over a built-in alias of the same column; each canonical column takes the first header that claims it."""
+        user = {header_key(alias): name for alias, name in (user_columns or {}).items()}
         known = self.header_map(entity)
-        renames, ignored, taken = {}, [], set()
+        claims = {h: user.get(header_key(h)) for h in headers}
+        taken = {c for c in claims.values() if c}
+        renames, ignored = {}, []
         for header in headers:
-            canonical = known.get(_header_key(header))
-            if canonical is None or canonical in taken:
+            canonical = claims[header] or known.get(header_key(header))
+            if canonical is None or (canonical in taken and not claims[header]) or canonical in renames.values():
                 ignored.append(header)
             else:
                 renames[header] = canonical
-                taken.add(canonical)
         return renames, ignored
 
     def entity_dir(self, landing_dir: Path, entity: str) -> Path:

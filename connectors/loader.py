@@ -24,6 +24,14 @@ import pyarrow as pa_arrow
 
 from connectors.base import SourceSystem
 from connectors.errors import ExtractFileError
+from connectors.mapping import (
+    EXTRA_FIELDS_COLUMN,
+    apply_values,
+    check_mapping_dir,
+    extra_fields,
+    load_mapping,
+    plan_headers,
+)
 from connectors.readers import LINE_COLUMN, Batch, MalformedRow, check_csv_complete, read_batches
 from connectors.suppression import Suppression
 from data_contracts._fields import FALSE_VALUES, LOAD_COLUMNS, RULE_MESSAGES, TRUE_VALUES, required_columns
@@ -89,6 +97,7 @@ class EntityLoader:
         self.load_id = uuid.uuid4().hex
         self.loaded_at = datetime.now(UTC)
         self.suppression = Suppression.for_entity(source.name, entity)
+        self.mapping = load_mapping(settings, source.name).entity(entity)
 
     # --- orchestration of one run --------------------------------------------------------------------
 
@@ -173,9 +182,12 @@ class EntityLoader:
         report.rows_loaded = report.rows_read - report.rows_quarantined - report.rows_suppressed
 
     def _canonical_frame(self, table: pa_arrow.Table, report: FileReport) -> pd.DataFrame:
+        """The batch with canonical column names and the user's mapping applied (value words, date and number
+        formats, default currency: `connectors.mapping`), passed-through headers as JSON in `_extra_fields`."""
         headers = [n for n in table.column_names if n != LINE_COLUMN]
-        renames, ignored = self.source.map_headers(self.entity, headers)
-        for name in ignored:
+        plan = plan_headers(self.source, self.entity, headers, self.mapping)
+        renames = plan.renames
+        for name in plan.unknown:
             if name not in report.ignored_columns:
                 report.ignored_columns.append(name)
         missing_required = [c for c in required_columns(self.schema) if c not in renames.values()]
@@ -193,6 +205,8 @@ class EntityLoader:
         for name in self.schema.columns:
             if name not in columns:
                 columns[name] = pa_arrow.nulls(table.num_rows, pa_arrow.string())
+        columns = apply_values(columns, self.schema, self.mapping)
+        columns[EXTRA_FIELDS_COLUMN] = extra_fields(table, plan.passthrough)
         columns[LINE_COLUMN] = table.column(LINE_COLUMN)
         frame = pa_arrow.table(columns).to_pandas()
         return frame.set_index(pd.RangeIndex(len(frame)))
@@ -282,7 +296,7 @@ class EntityLoader:
         raw_columns = ", ".join(f'"{n}"' for n in typed)
         self.con.execute(
             f"INSERT INTO {self.table} ({raw_columns}, {load_columns}) "
-            f"SELECT {select}, ? , {LINE_COLUMN}, ?, ? FROM _typed_batch WHERE _cast_error IS NULL",
+            f"SELECT {select}, ? , {LINE_COLUMN}, ?, ?, {EXTRA_FIELDS_COLUMN} FROM _typed_batch WHERE _cast_error IS NULL",
             [file, self.load_id, self.loaded_at],
         )
         rejected = self.con.execute("SELECT * FROM _typed_batch WHERE _cast_error IS NOT NULL").df()
@@ -370,6 +384,7 @@ def load_all(settings: Settings, systems: list[str] | None = None, progress=None
     from connectors.registry import SOURCES
     from warehouse.connection import connect, writer_lock
 
+    check_mapping_dir(settings, list(SOURCES))  # a wrong mapping file stops the load before any file is read
     reports = []
     with writer_lock(settings), connect(settings) as con:
         for source in SOURCES.values():

@@ -40,6 +40,7 @@ LOAD_COLUMN_DOCS = {
     "_source_line": "1-based line of the row in its file (header = line 1) for text files; 1-based row for Parquet.",
     "_load_id": "Id of the load that wrote the row (ops.loaded_files.load_id).",
     "_loaded_at": "When the row was loaded into the warehouse; source freshness is measured on it.",
+    "_extra_fields": "The row's passed-through fields (source mapping `passthrough`), a JSON object text; null when none.",
 }
 
 HEADER = (

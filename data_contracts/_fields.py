@@ -35,6 +35,8 @@ LOAD_COLUMNS = {
     "_source_line": "BIGINT",  # 1-based line (header = line 1) for text files; 1-based row for Parquet
     "_load_id": "VARCHAR",
     "_loaded_at": "TIMESTAMP WITH TIME ZONE",
+    # The headers the user's source mapping passes through (custom fields), as one JSON object text; NULL when none.
+    "_extra_fields": "VARCHAR",
 }
 
 NUMBER_RE = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"

@@ -27,9 +27,12 @@ def raw_column_types(schema: pa.DataFrameSchema) -> dict[str, str]:
 def raw_table_ddl(schema: pa.DataFrameSchema) -> list[str]:
     meta = schema.metadata
     columns = ",\n    ".join(f'"{name}" {sql_type}' for name, sql_type in raw_column_types(schema).items())
+    table = raw_table_name(meta["system"], meta["entity"])
     return [
         f"CREATE SCHEMA IF NOT EXISTS {raw_schema_name(meta['system'])}",
-        f"CREATE TABLE IF NOT EXISTS {raw_table_name(meta['system'], meta['entity'])} (\n    {columns})",
+        f"CREATE TABLE IF NOT EXISTS {table} (\n    {columns})",
+        # Load columns added after a raw table first shipped: warehouses built before them get them here.
+        *(f'ALTER TABLE {table} ADD COLUMN IF NOT EXISTS "{name}" {sql_type}' for name, sql_type in LOAD_COLUMNS.items()),
     ]
 
 

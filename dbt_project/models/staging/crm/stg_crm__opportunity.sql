@@ -39,7 +39,8 @@ renamed as (
         -- lineage
         _source_file,
         _source_line,
-        _loaded_at
+        _loaded_at,
+        _extra_fields as extra_fields
 
     from source
 
@@ -84,7 +85,8 @@ final as (
         latest.last_modified_at,
         latest._source_file,
         latest._source_line,
-        latest._loaded_at
+        latest._loaded_at,
+        latest.extra_fields
 
     from latest
     left join {{ ref('opportunity_stage_map') }} as stage_map

@@ -27,7 +27,8 @@ renamed as (
         -- lineage
         _source_file,
         _source_line,
-        _loaded_at
+        _loaded_at,
+        _extra_fields as extra_fields
 
     from source
 
@@ -50,7 +51,8 @@ final as (
         last_modified_at,
         _source_file,
         _source_line,
-        _loaded_at
+        _loaded_at,
+        extra_fields
 
     from latest
 

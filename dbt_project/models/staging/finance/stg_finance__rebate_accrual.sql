@@ -28,7 +28,8 @@ renamed as (
         -- lineage
         _source_file,
         _source_line,
-        _loaded_at
+        _loaded_at,
+        _extra_fields as extra_fields
 
     from source
 
@@ -55,7 +56,8 @@ final as (
         latest.accrued_date,
         latest._source_file,
         latest._source_line,
-        latest._loaded_at
+        latest._loaded_at,
+        latest.extra_fields
 
     from latest
     left join {{ ref('currency_aliases') }} as currency_aliases

@@ -26,7 +26,8 @@ renamed as (
         -- lineage
         _source_file,
         _source_line,
-        _loaded_at
+        _loaded_at,
+        _extra_fields as extra_fields
 
     from source
 
@@ -51,7 +52,8 @@ final as (
         expiry_date,
         _source_file,
         _source_line,
-        _loaded_at
+        _loaded_at,
+        extra_fields
 
     from latest
 

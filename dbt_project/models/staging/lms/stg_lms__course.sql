@@ -22,7 +22,8 @@ renamed as (
         -- lineage
         _source_file,
         _source_line,
-        _loaded_at
+        _loaded_at,
+        _extra_fields as extra_fields
 
     from source
 
@@ -45,7 +46,8 @@ final as (
         duration_hours,
         _source_file,
         _source_line,
-        _loaded_at
+        _loaded_at,
+        extra_fields
 
     from latest
 

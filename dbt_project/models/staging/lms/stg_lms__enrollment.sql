@@ -26,7 +26,8 @@ renamed as (
         -- lineage
         _source_file,
         _source_line,
-        _loaded_at
+        _loaded_at,
+        _extra_fields as extra_fields
 
     from source
 
@@ -52,7 +53,8 @@ final as (
         completed_at,
         _source_file,
         _source_line,
-        _loaded_at
+        _loaded_at,
+        extra_fields
 
     from latest
 

@@ -32,7 +32,8 @@ renamed as (
         -- lineage
         _source_file,
         _source_line,
-        _loaded_at
+        _loaded_at,
+        _extra_fields as extra_fields
 
     from source
 
@@ -61,7 +62,8 @@ final as (
         latest.modified_at,
         latest._source_file,
         latest._source_line,
-        latest._loaded_at
+        latest._loaded_at,
+        latest.extra_fields
 
     from latest
     left join {{ ref('free_mail_domains') }} as free_mail_domains

@@ -24,7 +24,8 @@ renamed as (
         -- lineage
         _source_file,
         _source_line,
-        _loaded_at
+        _loaded_at,
+        _extra_fields as extra_fields
 
     from source
 
@@ -47,7 +48,8 @@ final as (
         touched_at,
         _source_file,
         _source_line,
-        _loaded_at
+        _loaded_at,
+        extra_fields
 
     from latest
 

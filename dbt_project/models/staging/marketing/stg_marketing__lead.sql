@@ -34,7 +34,8 @@ renamed as (
         -- lineage
         _source_file,
         _source_line,
-        _loaded_at
+        _loaded_at,
+        _extra_fields as extra_fields
 
     from source
 
@@ -67,7 +68,8 @@ final as (
         latest.updated_at,
         latest._source_file,
         latest._source_line,
-        latest._loaded_at
+        latest._loaded_at,
+        latest.extra_fields
 
     from latest
     left join {{ ref('country_aliases') }} as country_aliases
