@@ -26,6 +26,7 @@ from warehouse.dbt import BUILD_ARGS, dbt_command, dbt_environment
 FLOOR_SQL = """
 import duckdb, sys, json
 from pathlib import Path
+from connectors.formats import detect_format
 from connectors.registry import SOURCES
 landing, db = Path(sys.argv[1]), sys.argv[2]
 con = duckdb.connect(db, config={'threads': sys.argv[3], 'memory_limit': sys.argv[4]})
@@ -35,7 +36,8 @@ for source in SOURCES.values():
         files = [str(p) for p in source.extract_files(landing, entity)]
         if not files:
             continue
-        kind, enc = source.file_format.kind, source.file_format.encoding
+        fmt = detect_format(Path(files[0]), files[0], source.legacy_encoding)
+        kind, enc = fmt.kind, fmt.encoding
         if kind == 'csv':
             reader = f"read_csv({files!r}, all_varchar=true, encoding='{'latin-1' if enc == 'cp1252' else 'utf-8'}', union_by_name=true)"
         elif kind == 'jsonl':

@@ -17,8 +17,9 @@ import pandas as pd
 import pandera.pandas as pa
 from rapidfuzz import fuzz, process
 
-from connectors.base import EXTENSIONS, SourceSystem
+from connectors.base import SourceSystem
 from connectors.errors import ExtractFileError
+from connectors.formats import detect_format
 from connectors.loader import EntityLoader, FileReport, file_sha256
 from connectors.mapping import (
     SCHEMA_COMMENT,
@@ -172,7 +173,7 @@ def _from_headers(path: Path, settings: Settings, system: str | None, entity: st
     """The entity whose columns the file's headers match best (most headers, then most required columns)."""
     scores = []
     for source in SOURCES.values():
-        if (system and source.name != system) or not _may_read(path, source):
+        if system and source.name != system:
             continue
         try:
             headers = _headers(path, source, settings)
@@ -191,16 +192,12 @@ def _from_headers(path: Path, settings: Settings, system: str | None, entity: st
     return scores[0][2], scores[0][3]
 
 
-def _may_read(path: Path, source: SourceSystem) -> bool:
-    """Whether the loader would read this file for this system (today: by the system's declared format)."""
-    return path.suffix.lower() in EXTENSIONS[source.file_format.kind]
-
-
 def _headers(path: Path, source: SourceSystem, settings: Settings) -> list[str]:
     names: dict[str, None] = {}
-    for batch in read_batches(path, str(path), source.file_format, settings.batch_rows):
+    fmt = detect_format(path, str(path), source.legacy_encoding)
+    for batch in read_batches(path, str(path), fmt, settings.batch_rows):
         names.update(dict.fromkeys(n for n in batch.table.column_names if n != LINE_COLUMN))
-        if source.file_format.kind != "jsonl":
+        if fmt.kind not in ("jsonl", "json"):
             break  # one header for the whole file; JSON lines may add keys further down
     return list(names)
 

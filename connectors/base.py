@@ -9,11 +9,9 @@ from pathlib import Path
 
 import pandera.pandas as pa
 
-from connectors.readers import FileFormat
+from connectors.formats import is_extract_file
 from data_contracts import CONTRACTS
 from data_contracts._fields import snake_case
-
-EXTENSIONS = {"csv": (".csv", ".txt"), "jsonl": (".jsonl", ".json", ".ndjson"), "parquet": (".parquet", ".pq")}
 
 
 def header_key(name: str) -> str:
@@ -23,7 +21,11 @@ def header_key(name: str) -> str:
 
 @dataclass(frozen=True)
 class SourceSystem:
-    """A source system: its name (the landing folder), file format and extra header aliases.
+    """A source system: its name (the landing folder), its legacy text encoding and extra header aliases.
+
+    A system has no file format: each file is read in the format and encoding it is in (`connectors.formats`).
+    `legacy_encoding` is the encoding the system is known to write when a text file is not UTF-8 (tried
+    before any guess).
 
     Headers are matched case-insensitively against the canonical raw name, the export name in the contract,
     and the snake_case form of the export name (what Fivetran/Airbyte syncs deliver: `StageName` ->
@@ -31,8 +33,8 @@ class SourceSystem:
     """
 
     name: str
-    file_format: FileFormat
     description: str = ""
+    legacy_encoding: str | None = None
     extra_aliases: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -76,17 +78,17 @@ class SourceSystem:
         return landing_dir / self.name / entity
 
     def extract_files(self, landing_dir: Path, entity: str, until: date | None = None) -> list[Path]:
-        """Extract files of one entity, in name order (file names carry the extract date); with `until`
-        (a date), only the files of that day or earlier (backfills replay the archive day by day)."""
+        """Extract files of one entity, in any format, in name order (file names carry the extract date); with
+        `until` (a date), only the files of that day or earlier (backfills replay the archive day by day).
+        Hidden and `_`-prefixed names (`_SUCCESS`, `.crc`) and sidecars (checksums, `.part`) are not extracts."""
         folder = self.entity_dir(landing_dir, entity)
         if not folder.is_dir():
             return []
-        suffixes = EXTENSIONS[self.file_format.kind]
         return sorted(
             path
             for path in folder.rglob("*")
             if path.is_file()
-            and path.suffix.lower() in suffixes
+            and is_extract_file(path)
             and not any(part.startswith((".", "_")) for part in path.relative_to(folder).parts)
             and (until is None or extract_date(path) <= until)
         )

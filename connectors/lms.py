@@ -1,10 +1,10 @@
-"""LMS connector: Cornerstone/Docebo-style report exports, Windows-1252 CSV with display headers."""
+"""LMS connector: Cornerstone/Docebo-style report exports with display headers, in any file format. Text
+exports that are not UTF-8 are Windows-1252 (the sample's are), so that encoding is tried before any guess."""
 
 from connectors.base import SourceSystem
-from connectors.readers import FileFormat
 
 SOURCE = SourceSystem(
     name="lms",
-    file_format=FileFormat("csv", encoding="cp1252"),
     description="Learning management: organisations, learners, courses, enrolments, certifications.",
+    legacy_encoding="cp1252",
 )

@@ -24,6 +24,7 @@ import pyarrow as pa_arrow
 
 from connectors.base import SourceSystem
 from connectors.errors import ExtractFileError
+from connectors.formats import detect_format
 from connectors.mapping import (
     EXTRA_FIELDS_COLUMN,
     apply_values,
@@ -32,7 +33,7 @@ from connectors.mapping import (
     load_mapping,
     plan_headers,
 )
-from connectors.readers import LINE_COLUMN, Batch, MalformedRow, check_csv_complete, read_batches
+from connectors.readers import LINE_COLUMN, Batch, MalformedRow, read_batches
 from connectors.suppression import Suppression
 from data_contracts._fields import FALSE_VALUES, LOAD_COLUMNS, RULE_MESSAGES, TRUE_VALUES, required_columns
 from settings import Settings
@@ -147,13 +148,16 @@ class EntityLoader:
         return report
 
     def _load_rows(self, path: Path, report: FileReport) -> None:
-        malformed_seen: list[MalformedRow] = []
-        for batch in read_batches(path, report.file, self.source.file_format, self.settings.batch_rows):
-            malformed_seen.extend(batch.malformed)
-            if self.source.file_format.kind == "csv":
-                check_csv_complete(path, report.file, malformed_seen)
+        fmt = detect_format(path, report.file, self.source.legacy_encoding, self._is_entity_header)
+        report.file_format, report.encoding, report.delimiter = fmt.kind, fmt.encoding, fmt.delimiter
+        for batch in read_batches(path, report.file, fmt, self.settings.batch_rows):
             self._load_batch(batch, report)
         self._check_failure_rate(report)
+
+    def _is_entity_header(self, headers: list[str]) -> bool:
+        """Whether a header row (of one sheet among several) has every required column of this entity."""
+        renames, _ = self.source.map_headers(self.entity, headers)
+        return bool(renames) and set(required_columns(self.schema)) <= set(renames.values())
 
     # --- one batch -------------------------------------------------------------------------------------
 
@@ -191,13 +195,13 @@ class EntityLoader:
             if name not in report.ignored_columns:
                 report.ignored_columns.append(name)
         missing_required = [c for c in required_columns(self.schema) if c not in renames.values()]
-        if missing_required and (table.num_rows or self.source.file_format.kind != "jsonl"):
+        if missing_required and (table.num_rows or report.file_format not in ("jsonl", "json")):
             exports = [self.schema.columns[c].metadata["export"] for c in missing_required]
             raise ExtractFileError(
                 report.file,
                 "required_column",
                 f"missing required column(s) {', '.join(exports)}; the file has: {', '.join(headers)}",
-                1 if self.source.file_format.kind == "csv" else None,
+                1 if report.file_format == "csv" else None,
             )
         columns = {}
         for header, canonical in renames.items():

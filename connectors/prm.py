@@ -1,10 +1,9 @@
-"""PRM connector: partner portal platform exports as JSON lines."""
+"""PRM connector: partner portal platform exports, in any file format (the sample's are JSON lines; real
+PRM exports are mostly CSV or Excel)."""
 
 from connectors.base import SourceSystem
-from connectors.readers import FileFormat
 
 SOURCE = SourceSystem(
     name="prm",
-    file_format=FileFormat("jsonl", encoding="utf-8"),
     description="Partner relationship management: profiles, deal registrations, MDF, portal activity.",
 )

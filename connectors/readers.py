@@ -1,17 +1,23 @@
 """Stream extract files as Arrow record batches of text columns, with the physical line of every row.
 
+How a file is read (format, encoding, delimiter) is decided per file by `connectors.formats.detect_format`.
 Everything is read as text so one malformed value costs one row (quarantined by the contract), never the
-whole file. Rows that cannot even be split into fields (wrong field count, invalid JSON) are returned as
-`MalformedRow`s so the loader can quarantine them; a file that is unreadable, truncated or in the wrong
-encoding raises `ExtractFileError` naming the file and line.
+whole file. Rows that cannot even be split into fields (wrong field count, a quote never closed, invalid
+JSON) are returned as `MalformedRow`s so the loader can quarantine them; a file that is unreadable or
+truncated raises `ExtractFileError` naming the file and line.
+
+Delimited text takes pyarrow's streaming CSV reader when every record is one line (the common case, checked
+by a fast byte scan); a file with a quoted value spanning lines, a quote never closed or blank lines is read
+line by line with the csv module instead, so that each row keeps its physical line and one bad line costs
+one line.
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import json
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,8 +28,16 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from connectors.errors import ExtractFileError
+from connectors.excel import read_sheet
+from connectors.formats import FileFormat
+
+__all__ = ["LINE_COLUMN", "Batch", "FileFormat", "MalformedRow", "read_batches"]
 
 LINE_COLUMN = "_source_line"
+# A quoted value may span lines (notes, descriptions); a quote still open after this many lines is taken as
+# never closed, so that one stray quote cannot make the rest of a large file one record.
+MAX_RECORD_LINES = 1000
+SCAN_BYTES = 1 << 22
 
 
 @dataclass
@@ -41,64 +55,83 @@ class Batch:
     malformed: list[MalformedRow] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class FileFormat:
-    kind: str  # csv | jsonl | parquet
-    encoding: str = "utf-8"
-    delimiter: str = ","
-
-
 def read_batches(path: Path, display_name: str, fmt: FileFormat, batch_rows: int) -> Iterator[Batch]:
-    readers = {"csv": _read_csv, "jsonl": _read_jsonl, "parquet": _read_parquet}
+    readers = {
+        "csv": _read_csv, "jsonl": _read_jsonl, "json": _read_json_array, "parquet": _read_parquet,
+        "xlsx": _read_excel, "empty": _read_nothing,
+    }
     if fmt.kind not in readers:
         raise ValueError(f"unknown file format {fmt.kind!r}")
     yield from readers[fmt.kind](path, display_name, fmt, batch_rows)
 
 
-# --- CSV -------------------------------------------------------------------------------------------------
+def _read_nothing(path: Path, display_name: str, fmt: FileFormat, batch_rows: int) -> Iterator[Batch]:
+    return iter(())  # a zero-byte (or blank) file: a system that had nothing to send
+
+
+def _text_table(header: list[str], rows: list[list[str | None]], lines: list[int]) -> pa.Table:
+    """Rows of text cells (None or "" = null) as a table with the file's header names (repeats kept)."""
+    arrays = [pa.array([row[i] or None for row in rows], pa.string()) for i in range(len(header))]
+    return pa.Table.from_arrays([*arrays, pa.array(lines, pa.int64())], names=[*header, LINE_COLUMN])
+
+
+# --- delimited text ----------------------------------------------------------------------------------------
 
 
 def _csv_header(path: Path, display_name: str, fmt: FileFormat) -> list[str]:
-    encoding = "utf-8-sig" if fmt.encoding.lower().replace("_", "-") in ("utf-8", "utf8") else fmt.encoding
-    with open(path, "rb") as handle:
-        first_line = handle.readline()
-    try:
-        text = first_line.decode(encoding)
-    except UnicodeDecodeError as exc:
-        raise ExtractFileError(display_name, "encoding", f"header is not valid {fmt.encoding}: {exc.reason}", 1) from None
-    header = next(csv.reader([text.rstrip("\r\n")], delimiter=fmt.delimiter), None)
+    with open(path, encoding=fmt.codec, newline="") as handle:
+        first_line = handle.readline().lstrip("\ufeff")
+    header = next(csv.reader([first_line.rstrip("\r\n")], **_csv_dialect(fmt)), None)
     if not header:
-        raise ExtractFileError(display_name, "header", "file is empty or has no header line", 1)
+        raise ExtractFileError(display_name, "header", "the first line is empty: the file has no header line", 1)
     return header
 
 
-def _first_undecodable_line(path: Path, encoding: str) -> tuple[int, str] | None:
-    decoder = codecs.getincrementaldecoder(encoding)()
-    with open(path, "rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            try:
-                decoder.decode(raw)
-            except UnicodeDecodeError as exc:
-                return number, f"byte 0x{raw[exc.start]:02x} at position {exc.start + 1}"
-    return None
+def _csv_dialect(fmt: FileFormat, strict: bool = False) -> dict:
+    return {"delimiter": fmt.delimiter, "quotechar": fmt.quotechar, "escapechar": fmt.escapechar, "strict": strict}
 
 
 def _ends_with_newline(path: Path) -> bool:
     with open(path, "rb") as handle:
-        handle.seek(0, io.SEEK_END)
-        if handle.tell() == 0:
-            return False
-        handle.seek(-1, io.SEEK_END)
-        return handle.read(1) in (b"\n", b"\r")
-
-
-def _count_lines(path: Path) -> int:
-    with open(path, "rb") as handle:
-        return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+        size = handle.seek(0, io.SEEK_END)
+        handle.seek(max(size - 2, 0))
+        return handle.read().rstrip(b"\x00")[-1:] in (b"\n", b"\r")  # UTF-16 LE ends in "\n\x00"
 
 
 def _read_csv(path: Path, display_name: str, fmt: FileFormat, batch_rows: int) -> Iterator[Batch]:
     header = _csv_header(path, display_name, fmt)
+    if _needs_line_reader(path, fmt):
+        batches = _read_csv_by_line(path, display_name, fmt, header, batch_rows)
+    else:
+        batches = _read_csv_streaming(path, display_name, fmt, header)
+    malformed: list[MalformedRow] = []
+    for batch in batches:
+        malformed.extend(batch.malformed)
+        yield batch
+    _check_complete(path, display_name, malformed)
+
+
+def _needs_line_reader(path: Path, fmt: FileFormat) -> bool:
+    """True unless every record is one line: no line ends inside quotes, no blank line (pyarrow would skip
+    it and the line numbers would drift). A fast byte scan; UTF-16 text always takes the line reader."""
+    if not fmt.ascii_compatible:
+        return True
+    quote, inside, tail = ord(fmt.quotechar), 0, b""
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(SCAN_BYTES), b""):
+            data = np.frombuffer(chunk, np.uint8)
+            quotes, newlines = np.flatnonzero(data == quote), np.flatnonzero(data == 10)
+            if ((np.searchsorted(quotes, newlines) + inside) % 2).any():
+                return True
+            inside = (inside + len(quotes)) % 2
+            edge = tail + chunk
+            if b"\n\n" in edge or b"\n\r\n" in edge:
+                return True
+            tail = chunk[-2:]
+    return False
+
+
+def _read_csv_streaming(path: Path, display_name: str, fmt: FileFormat, header: list[str]) -> Iterator[Batch]:
     skipped: list[MalformedRow] = []
 
     def on_invalid_row(row) -> str:
@@ -108,11 +141,12 @@ def _read_csv(path: Path, display_name: str, fmt: FileFormat, batch_rows: int) -
     try:
         reader = _open_csv(path, fmt, header, on_invalid_row)
     except pa.ArrowInvalid as exc:
-        raise _csv_error(path, display_name, fmt, exc) from None
+        raise _csv_error(path, display_name, exc) from None
     # The parser reads ahead, so the skip handler may already have seen rows of later blocks: assign
     # lines against every skip known so far (all skips up to this batch's last row are known by now).
     next_line = 2  # the header is line 1
     known_skips: set[int] = set()
+    yielded = False
     try:
         for record_batch in reader:
             table = pa.Table.from_batches([record_batch])
@@ -121,18 +155,24 @@ def _read_csv(path: Path, display_name: str, fmt: FileFormat, batch_rows: int) -
             lines = _assign_lines(next_line, table.num_rows, known_skips)
             if table.num_rows:
                 next_line = int(lines[-1]) + 1
+            yielded = True
             yield Batch(table.append_column(LINE_COLUMN, pa.array(lines, pa.int64())), new_skips)
     except pa.ArrowInvalid as exc:
-        raise _csv_error(path, display_name, fmt, exc) from None
-    if skipped:
-        yield Batch(_empty_like(header), list(skipped))
+        raise _csv_error(path, display_name, exc) from None
+    if skipped or not yielded:  # a header-only file still shows its header (missing and unknown columns)
+        yield Batch(_text_table(header, [], []), list(skipped))
 
 
 def _open_csv(path: Path, fmt: FileFormat, header: list[str], on_invalid_row) -> pacsv.CSVStreamingReader:
+    # pyarrow decodes UTF-8 natively (and skips its BOM); other encodings go through a Python codec.
+    encoding = "utf8" if fmt.encoding in ("utf-8", "utf-8-sig") else fmt.codec
     return pacsv.open_csv(
         path,
-        read_options=pacsv.ReadOptions(use_threads=False, encoding=fmt.encoding, block_size=1 << 22),
-        parse_options=pacsv.ParseOptions(delimiter=fmt.delimiter, invalid_row_handler=on_invalid_row),
+        read_options=pacsv.ReadOptions(use_threads=False, encoding=encoding, block_size=1 << 22),
+        parse_options=pacsv.ParseOptions(
+            delimiter=fmt.delimiter, quote_char=fmt.quotechar, escape_char=fmt.escapechar or False,
+            invalid_row_handler=on_invalid_row,
+        ),
         convert_options=pacsv.ConvertOptions(
             column_types={name: pa.string() for name in header},
             strings_can_be_null=True,
@@ -151,33 +191,132 @@ def _assign_lines(first_line: int, rows: int, skipped_lines: set[int]) -> np.nda
     return lines[:rows]
 
 
-def _empty_like(header: list[str]) -> pa.Table:
-    columns = {name: pa.array([], pa.string()) for name in header}
-    columns[LINE_COLUMN] = pa.array([], pa.int64())
-    return pa.table(columns)
-
-
-def _csv_error(path: Path, display_name: str, fmt: FileFormat, exc: Exception) -> ExtractFileError:
-    message = str(exc)
-    if "UTF8" in message or "decode" in message.lower() or "codec" in message.lower():
-        found = _first_undecodable_line(path, fmt.encoding)
-        line, detail = found if found else (None, message)
-        return ExtractFileError(display_name, "encoding", f"not valid {fmt.encoding} ({detail})", line)
+def _csv_error(path: Path, display_name: str, exc: Exception) -> ExtractFileError:
     if not _ends_with_newline(path):
         return ExtractFileError(
-            display_name, "truncated", f"file ends in the middle of a record ({message})", _count_lines(path) + 1
+            display_name, "truncated", f"file ends in the middle of a record ({exc})", _count_lines(path) + 1
         )
-    return ExtractFileError(display_name, "csv_parse", message)
+    return ExtractFileError(display_name, "csv_parse", str(exc))
 
 
-def check_csv_complete(path: Path, display_name: str, malformed: list[MalformedRow]) -> None:
-    """A short last record with no line end means the transfer was cut: fail rather than quarantine."""
-    if malformed and not _ends_with_newline(path):
-        last = max(malformed, key=lambda m: m.line)
-        if last.line >= _count_lines(path) + 1:
-            raise ExtractFileError(
-                display_name, "truncated", f"last record has the wrong number of fields and no line end: {last.text[:80]!r}", last.line
-            )
+def _count_lines(path: Path) -> int:
+    with open(path, "rb") as handle:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+
+
+def _check_complete(path: Path, display_name: str, malformed: list[MalformedRow]) -> None:
+    """A malformed last record with no line end means the transfer was cut: fail rather than quarantine."""
+    if not malformed or _ends_with_newline(path):
+        return
+    last = max(malformed, key=lambda m: m.line)
+    if last.line >= _last_line(path):
+        raise ExtractFileError(
+            display_name, "truncated", f"last record is incomplete and has no line end: {last.text[:80]!r}", last.line
+        )
+
+
+def _last_line(path: Path) -> int:
+    with open(path, "rb") as handle:
+        head = handle.read(2)
+    if head in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16: count decoded lines
+        with open(path, encoding="utf-16", newline="") as handle:
+            return sum(1 for _ in handle)
+    return _count_lines(path) + 1
+
+
+# --- delimited text, line by line ----------------------------------------------------------------------------
+
+
+class _Lines:
+    """The file's physical lines with their numbers, with push-back (to re-read lines a bad quote swallowed)."""
+
+    def __init__(self, handle):
+        self.handle, self.number, self.pending = handle, 0, deque()
+
+    def next(self) -> tuple[int, str] | None:
+        if self.pending:
+            return self.pending.popleft()
+        text = self.handle.readline()
+        if not text:
+            return None
+        self.number += 1
+        return self.number, text
+
+    def push_back(self, items: list[tuple[int, str]]) -> None:
+        self.pending.extendleft(reversed(items))
+
+
+def _read_csv_by_line(
+    path: Path, display_name: str, fmt: FileFormat, header: list[str], batch_rows: int
+) -> Iterator[Batch]:
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    malformed: list[MalformedRow] = []
+    with open(path, encoding=fmt.codec, newline="") as handle:
+        source = _Lines(handle)
+        source.next()  # the header
+        for line, fields, rule, text in _records(source, fmt, len(header)):
+            if rule is None:
+                rows.append(fields)
+                lines.append(line)
+            else:
+                malformed.append(MalformedRow(line, rule, text))
+            if len(rows) >= batch_rows:
+                yield Batch(_text_table(header, rows, lines), malformed)
+                rows, lines, malformed = [], [], []
+    yield Batch(_text_table(header, rows, lines), malformed)
+
+
+def _records(source: _Lines, fmt: FileFormat, width: int):
+    """(first line, fields, None, text) per record or (line, None, rule, text) per malformed line.
+
+    A record whose quoted value spans lines is kept when it parses strictly into the header's number of
+    fields; otherwise its first line is quarantined (`unterminated_quote`) and the lines after it are read
+    again as records of their own. One csv reader runs until something is wrong, then a new one starts.
+    """
+    while True:
+        consumed: list[tuple[int, str]] = []
+        start = [0]  # index in `consumed` of the current record's first line
+        reader = csv.reader(_physical_lines(source, consumed, start), **_csv_dialect(fmt, strict=True))
+        while True:
+            start[0] = len(consumed)
+            try:
+                fields = next(reader)
+            except StopIteration:
+                if len(consumed) == start[0]:
+                    return  # the end of the file, between records
+                fields, quote_open = None, True  # stopped inside a quoted value (the cap, or the end)
+            except csv.Error as error:
+                fields, quote_open = None, "unexpected end of data" in str(error)
+            record = consumed[start[0]:]
+            if not record:
+                return
+            line, text = record[0]
+            if fields is not None and (len(fields) == width or not fields):
+                if fields:  # a blank line is no record
+                    yield line, fields, None, text
+                continue
+            if len(record) > 1 or quote_open:
+                source.push_back(record[1:])
+                yield line, None, "unterminated_quote", text.rstrip("\r\n")
+            else:
+                yield line, *_lenient(text, fmt, width)
+            break  # the reader has read past what is now pushed back, or failed: start a new one
+
+
+def _physical_lines(source: _Lines, consumed: list[tuple[int, str]], start: list[int]):
+    """The source's lines for one csv reader, noted in `consumed`; a record may not pass MAX_RECORD_LINES."""
+    while len(consumed) - start[0] < MAX_RECORD_LINES and (item := source.next()) is not None:
+        consumed.append(item)
+        yield item[1]
+
+
+def _lenient(text: str, fmt: FileFormat, width: int) -> tuple:
+    """A one-line record that is not strict CSV (`5" screen` in an unquoted field): kept if its fields fit."""
+    fields = next(csv.reader([text], **_csv_dialect(fmt)), [])
+    if len(fields) == width:
+        return fields, None, text
+    return None, "field_count", text.rstrip("\r\n")
 
 
 # --- JSON lines --------------------------------------------------------------------------------------------
@@ -197,22 +336,14 @@ def _read_jsonl(path: Path, display_name: str, fmt: FileFormat, batch_rows: int)
     rows: list[dict] = []
     lines: list[int] = []
     malformed: list[MalformedRow] = []
-    ends_with_newline = _ends_with_newline(path)
-    with open(path, "rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            try:
-                text = raw.decode(fmt.encoding)
-            except UnicodeDecodeError as exc:
-                raise ExtractFileError(display_name, "encoding", f"not valid {fmt.encoding} ({exc.reason})", number) from None
+    with open(path, encoding=fmt.codec, newline="") as handle:
+        for number, text in enumerate(handle, start=1):
             if not text.strip():
                 continue
-            try:
-                record = json.loads(text)
-                if not isinstance(record, dict):
-                    raise ValueError("not an object")
-            except ValueError:
-                if not raw.endswith(b"\n") and not ends_with_newline:
-                    raise ExtractFileError(display_name, "truncated", f"last line is cut off: {text[:80]!r}", number) from None
+            record = _json_object(text)
+            if record is None:
+                if not text.endswith(("\n", "\r")):
+                    raise ExtractFileError(display_name, "truncated", f"last line is cut off: {text[:80]!r}", number)
                 malformed.append(MalformedRow(number, "json_parse", text.rstrip("\r\n")))
                 continue
             rows.append({key: _json_text(value) for key, value in record.items()})
@@ -222,6 +353,65 @@ def _read_jsonl(path: Path, display_name: str, fmt: FileFormat, batch_rows: int)
                 rows, lines, malformed = [], [], []
     if rows or malformed:
         yield _json_batch(rows, lines, malformed)
+
+
+def _json_object(text: str) -> dict | None:
+    try:
+        record = json.loads(text)
+    except ValueError:
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def _read_json_array(path: Path, display_name: str, fmt: FileFormat, batch_rows: int) -> Iterator[Batch]:
+    """A JSON array of objects (an API dump). Read whole; each element's line is the line it starts on."""
+    text = path.read_text(encoding=fmt.codec).lstrip("\ufeff")
+    rows, lines, malformed = [], [], []
+    for line, element, raw in _array_elements(text, display_name):
+        if isinstance(element, dict):
+            rows.append({key: _json_text(value) for key, value in element.items()})
+            lines.append(line)
+        else:
+            malformed.append(MalformedRow(line, "json_parse", raw))
+        if len(rows) >= batch_rows:
+            yield _json_batch(rows, lines, malformed)
+            rows, lines, malformed = [], [], []
+    if rows or malformed:
+        yield _json_batch(rows, lines, malformed)
+
+
+def _array_elements(text: str, display_name: str):
+    """(line, value, source text) of every element of the top-level array in `text`."""
+    decoder = json.JSONDecoder()
+    position, line, counted = _skip_space(text, text.index("[") + 1), 1, 0
+    while position < len(text) and text[position] != "]":
+        line += text.count("\n", counted, position)
+        counted = position
+        try:
+            value, end = decoder.raw_decode(text, position)
+        except json.JSONDecodeError as exc:
+            raise _json_array_error(display_name, text, exc) from None
+        yield line, value, text[position:end][:500]
+        position = _skip_space(text, end)
+        if position < len(text) and text[position] == ",":
+            position = _skip_space(text, position + 1)
+        elif position < len(text) and text[position] != "]":
+            raise ExtractFileError(display_name, "json_parse", "expected ',' or ']' between array elements",
+                                   1 + text.count("\n", 0, position))
+    if position >= len(text):
+        raise ExtractFileError(display_name, "truncated", "the JSON array is never closed", 1 + text.count("\n"))
+
+
+def _skip_space(text: str, position: int) -> int:
+    while position < len(text) and text[position] in " \t\r\n":
+        position += 1
+    return position
+
+
+def _json_array_error(display_name: str, text: str, exc: json.JSONDecodeError) -> ExtractFileError:
+    if not text.rstrip().endswith("]"):
+        return ExtractFileError(display_name, "truncated", "the file ends in the middle of an element", exc.lineno)
+    return ExtractFileError(display_name, "json_parse", f"not valid JSON ({exc.msg})", exc.lineno)
 
 
 def _json_batch(rows: list[dict], lines: list[int], malformed: list[MalformedRow]) -> Batch:
@@ -261,3 +451,20 @@ def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
     if pa.types.is_nested(column.type):
         return pa.chunked_array([pa.array([_json_text(v) for v in column.to_pylist()], pa.string())])
     return column.cast(pa.string())
+
+
+# --- Excel -------------------------------------------------------------------------------------------------
+
+
+def _read_excel(path: Path, display_name: str, fmt: FileFormat, batch_rows: int) -> Iterator[Batch]:
+    header, records = read_sheet(path, display_name, fmt.sheet)
+    rows: list[list[str | None]] = []
+    lines: list[int] = []
+    for line, cells in records:
+        rows.append(cells)
+        lines.append(line)
+        if len(rows) >= batch_rows:
+            yield Batch(_text_table(header, rows, lines))
+            rows, lines = [], []
+    if header:
+        yield Batch(_text_table(header, rows, lines))

@@ -107,12 +107,14 @@ RULE_MESSAGES = {
     "value_range": "value is out of the allowed range",
     "unique_key": "key (and version) repeats an earlier row of the same file",
     "field_count": "row has a different number of fields than the header",
+    "unterminated_quote": "a quoted value on this line is never closed (the lines after it are read on their own)",
+    "header": "the file has no header line",
     "json_parse": "line is not a valid JSON object",
     "not_blank": "required value is blank",
     "required_column": "a required column is missing from the file",
     "truncated": "the file ends in the middle of a record",
-    "encoding": "the file is not in the declared encoding",
-    "unreadable": "the file cannot be read in its declared format",
+    "encoding": "no text encoding (UTF-8, the system's legacy encoding, a detected one) decodes the file",
+    "unreadable": "the file cannot be read in the format its signature or extension says",
     "csv_parse": "the file is not well-formed CSV",
 }
 

@@ -20,6 +20,7 @@ import duckdb
 import pandas as pd
 
 from connectors.base import SourceSystem
+from connectors.formats import FileFormat, detect_format
 from connectors.readers import LINE_COLUMN, read_batches
 from connectors.registry import SOURCES
 from connectors.suppression import Suppression, personal_columns, redacted_email
@@ -38,12 +39,13 @@ class Fates:
     redact: dict[int, list[str]] = field(default_factory=dict)  # line -> canonical email columns that are the person's
 
 
-def decide(path: Path, source: SourceSystem, entity: str, suppression: Suppression, batch_rows: int) -> Fates:
+def decide(path: Path, fmt: FileFormat, source: SourceSystem, entity: str, suppression: Suppression,
+           batch_rows: int) -> Fates:
     """What the loader would do with every row of `path`: a row that does not parse (quarantined as such) is
     dropped only if its text mentions the person."""
     fates = Fates()
     display = path.name
-    for batch in read_batches(path, display, source.file_format, batch_rows):
+    for batch in read_batches(path, display, fmt, batch_rows):
         fates.drop |= {m.line for m in batch.malformed if suppression._text_mentions(m.text)}
         if not batch.table.num_rows:
             continue
@@ -71,9 +73,10 @@ def _redact(record: dict, columns: list[str], header_of: dict[str, str], suppres
     return record
 
 
-def rewrite_jsonl(path: Path, source: SourceSystem, entity: str, fates: Fates, suppression: Suppression) -> tuple[bytes, int, int]:
+def rewrite_jsonl(path: Path, fmt: FileFormat, source: SourceSystem, entity: str, fates: Fates,
+                  suppression: Suppression) -> tuple[bytes, int, int]:
     """(new content, rows dropped, rows redacted). Untouched lines are kept as delivered."""
-    encoding = source.file_format.encoding or "utf-8"
+    encoding = "utf-8" if fmt.encoding in (None, "utf-8-sig") else fmt.codec  # rewritten lines carry no BOM
     out, dropped, redacted = [], 0, 0
     for number, raw in enumerate(path.read_bytes().splitlines(keepends=True), start=1):
         if number in fates.drop:
@@ -89,11 +92,11 @@ def rewrite_jsonl(path: Path, source: SourceSystem, entity: str, fates: Fates, s
     return b"".join(out), dropped, redacted
 
 
-def rewrite_csv(path: Path, source: SourceSystem, entity: str, fates: Fates, suppression: Suppression) -> tuple[bytes, int, int]:
+def rewrite_csv(path: Path, fmt: FileFormat, source: SourceSystem, entity: str, fates: Fates,
+                suppression: Suppression) -> tuple[bytes, int, int]:
     """(new content, rows dropped, rows redacted). The reader numbers records from 2 (the header is line 1)."""
     raw = path.read_bytes()
-    fmt = source.file_format
-    encoding = "utf-8-sig" if raw.startswith(BOM) else (fmt.encoding or "utf-8")
+    encoding = "utf-8-sig" if raw.startswith(BOM) else (fmt.codec or "utf-8")
     text = raw.decode(encoding)
     newline = "\r\n" if "\r\n" in text[:10000] else "\n"
     parsed = list(csv.reader(io.StringIO(text, newline=""), delimiter=fmt.delimiter))
@@ -133,16 +136,17 @@ def rewrite_landing(settings: Settings, con: duckdb.DuckDBPyConnection, person: 
     steps = []
     variable = Settings.variable("erase_landing")
     for source in SOURCES.values():
-        rewrite = REWRITERS.get(source.file_format.kind)
-        if rewrite is None:
-            continue
         for entity in source.entities:
             suppression = Suppression.for_person(source.name, entity, person.email, person.ids)
             for path in source.extract_files(settings.landing_dir, entity):
-                fates = decide(path, source, entity, suppression, settings.batch_rows)
+                fmt = detect_format(path, path.name, source.legacy_encoding)
+                rewrite = REWRITERS.get(fmt.kind)  # the format is the file's own, as the loader reads it
+                if rewrite is None:
+                    continue
+                fates = decide(path, fmt, source, entity, suppression, settings.batch_rows)
                 if not fates.drop and not fates.redact:
                     continue
-                data, dropped, redacted = rewrite(path, source, entity, fates, suppression)
+                data, dropped, redacted = rewrite(path, fmt, source, entity, fates, suppression)
                 _replace_file(path, data)
                 relative = path.relative_to(settings.landing_dir).as_posix()
                 con.execute("UPDATE ops.loaded_files SET content_sha256 = ?, bytes = ? WHERE source_file = ?",

@@ -35,6 +35,10 @@ def _metadata(report: EntityReport) -> dict:
             "rows_loaded": f.rows_loaded,
             "rows_quarantined": f.rows_quarantined,
             "duplicate_of": f.duplicate_of or "",
+            # How the reader read the file (decided per file, connectors.formats).
+            "file_format": f.file_format or "",
+            "encoding": f.encoding or "",
+            "delimiter": f.delimiter or "",
         }
         for f in report.files
     ]
@@ -80,7 +84,7 @@ def build_raw_asset(source: SourceSystem, entity: str) -> dg.AssetsDefinition:
     @dg.asset(
         key=key,
         group_name=source.name,
-        kinds={"duckdb", source.file_format.kind},
+        kinds={"duckdb"},  # the file formats are decided per file: see the `files` metadata
         description=f"{contract.description} Raw table raw_{source.name}.{entity}, loaded through its data contract.",
         check_specs=[
             dg.AssetCheckSpec(ROWS_ACCOUNTED, asset=key, blocking=True,

@@ -60,7 +60,7 @@ class Settings:
     max_failure_rate: Annotated[float, Field(ge=0, le=1)] = setting(
         "PW_MAX_FAILURE_RATE", 0.2, "a file with a larger share of contract-breaking rows fails and loads nothing")
     batch_rows: Annotated[int, Field(gt=0)] = setting(
-        "PW_BATCH_ROWS", 50000, "rows validated at a time (JSON lines, Parquet; CSV goes by 4 MB blocks)")
+        "PW_BATCH_ROWS", 50000, "rows validated at a time (JSON, Parquet, Excel, CSV read line by line; streamed CSV goes by 4 MB blocks)")
     files_until: date | None = setting(
         "PW_FILES_UNTIL", None, "load only files dated up to this day, YYYY-MM-DD (a backfill sets it per day)")
     as_of_date: date | None = setting(

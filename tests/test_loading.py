@@ -4,6 +4,7 @@ generator's ground truth; re-deliveries, reruns and broken files."""
 from __future__ import annotations
 
 import csv
+import io
 import json
 import shutil
 from pathlib import Path
@@ -178,12 +179,32 @@ def _write_csv(path: Path, rows: list[list[str]], encoding: str = "utf-8") -> No
         csv.writer(handle, quoting=csv.QUOTE_ALL, lineterminator="\n").writerows(rows)
 
 
-def test_csv_in_the_wrong_encoding_fails_with_its_line(loaded, ground_truth):
+def test_a_windows_1252_csv_loads_intact(loaded, ground_truth):
+    # Until issue 13 a CRM file had to be UTF-8 and this one failed whole; the encoding is now detected per file.
+    source = _main_file(loaded.landing_dir, ground_truth, "crm", "account")
+    rows = _csv_rows(source)[:30]
+    rows[3][rows[0].index("Name")] = "Société Générale"
+    _write_csv(source.with_name("Account_20261125.csv"), rows, encoding="cp1252")
+    with connect(loaded) as con:
+        report = load_entity(get_source("crm"), "account", loaded, con)
+    assert [(f.encoding, f.rows_read) for f in report.files] == [("cp1252", 29)]
+    with connect(loaded, read_only=True) as con:
+        names = con.execute("SELECT name FROM raw_crm.account WHERE _source_line = 4 AND _source_file LIKE "
+                            "'%Account_20261125.csv'").fetchall()
+    assert names == [("Société Générale",)]
+
+
+def test_utf8_csv_with_a_line_in_another_encoding_fails_with_its_line(loaded, ground_truth):
     source = _main_file(loaded.landing_dir, ground_truth, "crm", "account")
     rows = _csv_rows(source)
-    rows[3][rows[0].index("Name")] = "Société Générale"  # a cp1252 é in a file that must be UTF-8
+    name = rows[0].index("Name")
+    rows[2][name], rows[3][name] = "Société Générale", "Société Générale"
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\n").writerows(rows)
+    lines = buffer.getvalue().splitlines(keepends=True)
+    data = b"".join(line.encode("cp1252" if number == 4 else "utf-8") for number, line in enumerate(lines, start=1))
     broken = source.with_name("Account_20261125.csv")
-    _write_csv(broken, rows, encoding="cp1252")
+    broken.write_bytes(data)  # line 4 pasted from a Windows-1252 file into a UTF-8 one
     _expect_failure(loaded, "crm", "account", "encoding", broken.name, line=4)
 
 

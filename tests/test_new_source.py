@@ -37,9 +37,8 @@ CONNECTOR = '''
 """Distributor point-of-sale connector (throwaway, tests/test_new_source.py)."""
 
 from connectors.base import SourceSystem
-from connectors.readers import FileFormat
 
-SOURCE = SourceSystem(name="pos", file_format=FileFormat("csv", encoding="utf-8"), description="Distributor POS.")
+SOURCE = SourceSystem(name="pos", description="Distributor POS.")
 '''
 
 CONTRACT = '''
