@@ -1,4 +1,5 @@
-# partner-warehouse: `make run` builds the warehouse from the bundled sample, `make test` runs the tests.
+# partner-warehouse: `make run` builds the warehouse from PW_LANDING_DIR (unset: the bundled demo in
+# data/demo/landing, generated there on first use), `make test` runs the tests.
 # Every target sets up .venv first if it is missing or older than pyproject.toml.
 
 PYTHON ?= python3
@@ -20,7 +21,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $@
 
-run: $(STAMP)  ## build the whole warehouse (writes sample extracts if the landing zone is empty)
+run: $(STAMP)  ## build the warehouse from PW_LANDING_DIR (unset: the bundled demo, generated on first use)
 	$(PY) -m orchestration.cli run
 
 test: $(STAMP)  ## run the test suite
@@ -43,8 +44,10 @@ manifest: $(STAMP)  ## parse the dbt project (dbt_project/target/manifest.json)
 bench: $(STAMP)  ## benchmark generate / load+validate / dbt at PARTNERS partners against plain DuckDB
 	$(PY) -m benchmarks.run --partners $(PARTNERS)
 
-sample: $(STAMP)  ## write sample extracts into the landing zone (PARTNERS, default 2000)
-	$(PY) -m sample --partners $(PARTNERS) --out $${PW_LANDING_DIR:-data/landing}
+sample: $(STAMP)  ## write sample extracts into PW_LANDING_DIR, else the demo folder (PARTNERS, default 2000)
+	@# The one way a sample reaches a configured landing zone: asked for by name. python -m sample's default --out is
+	@# Settings.landing_dir (PW_LANDING_DIR, else data/demo/landing), so make and the module agree.
+	$(PY) -m sample --partners $(PARTNERS)
 
 backfill: $(STAMP)  ## rebuild FROM..TO (YYYY-MM-DD) from the landing archive, day by day
 	$(PY) -m orchestration.cli backfill --from $(FROM) --to $(TO)

@@ -1,7 +1,7 @@
 """`partner-warehouse` command line: build the warehouse end to end and print what happened.
 
-    python -m orchestration.cli run            # sample extracts if the landing zone is empty, then build
-    python -m orchestration.cli run --no-sample
+    python -m orchestration.cli run            # build from PW_LANDING_DIR; unset: the bundled demo (generated once)
+    python -m orchestration.cli run --no-sample   # the demo too must already hold extracts
     python -m orchestration.cli summary        # what the warehouse holds now
     python -m orchestration.cli status         # the last runs and what failed
     python -m orchestration.cli docs [--no-serve] [--port 8080]   # dbt docs of the working warehouse
@@ -19,7 +19,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
-from settings import Settings, patched_environ
+from settings import Settings, SettingsError, patched_environ
 from warehouse.dbt import parse_project
 
 DAGSTER_YAML = """\
@@ -56,9 +56,41 @@ def write_sample(settings: Settings, partners: int, seed: int) -> None:
     # The night the sample describes is the day dbt builds for (PW_AS_OF_DATE), else today: a sample dated today
     # built as of another day would put its deliveries in that day's future.
     as_of = settings.as_of_date
-    print(f"Landing zone {settings.landing_dir} is empty: writing a sample of {partners} partners (seed {seed}), "
+    print(f"Writing a sample of {partners} partners (seed {seed}) into {settings.landing_dir}, "
           f"as of {(as_of or date.today()).isoformat()}.")
     generate(settings.landing_dir, partners=partners, seed=seed, as_of=as_of)
+
+
+LANDING_MISSING = """\
+PW_LANDING_DIR={path}: no such folder. Nothing was built.
+Check the path (relative paths are from the repository root), create the folder your exports land in
+(<landing>/<system>/<entity>/<file>), or unset PW_LANDING_DIR to build the bundled demo."""
+
+LANDING_EMPTY = """\
+The landing zone {path} holds no extract files (expected <landing>/<system>/<entity>/<file>, e.g. crm/account/...
+for the systems {systems}). Nothing was built, and no sample was written there.
+Put your exports there, or `make sample` to write the bundled sample into it on purpose, or unset PW_LANDING_DIR
+to build the demo."""
+
+
+def prepare_landing(settings: Settings, sample: bool, partners: int, seed: int) -> int | None:
+    """None when there is something to build; else the exit code, after saying why not.
+
+    Only the demo folder (PW_LANDING_DIR unset) is ever filled with the bundled sample: a landing zone the user
+    configured holds their data, and invented partners there would be built and published as theirs."""
+    if not settings.uses_demo_landing and not settings.landing_dir.is_dir():
+        print(LANDING_MISSING.format(path=settings.landing_dir), file=sys.stderr)
+        return 2
+    from connectors.registry import SOURCES
+
+    if settings.uses_demo_landing:
+        print(f"PW_LANDING_DIR is unset: building the bundled demo from {settings.landing_dir}.")
+        if sample and landing_is_empty(settings):
+            write_sample(settings, partners, seed)
+    if landing_is_empty(settings):
+        print(LANDING_EMPTY.format(path=settings.landing_dir, systems=", ".join(SOURCES)), file=sys.stderr)
+        return 1
+    return None
 
 
 def execute_build(settings: Settings, log_level: str):
@@ -85,8 +117,9 @@ def execute_build(settings: Settings, log_level: str):
 
 def run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
-    if args.sample and landing_is_empty(settings):
-        write_sample(settings, args.partners, args.seed)
+    stop = prepare_landing(settings, args.sample, args.partners, args.seed)
+    if stop is not None:
+        return stop
     started = time.perf_counter()
     result = execute_build(settings, args.log_level)
     print_run_summary(result, settings, time.perf_counter() - started)
@@ -100,6 +133,9 @@ def backfill(args: argparse.Namespace) -> int:
     (PW_AS_OF_DATE), so history tables get one snapshot per day. Only the last day is published. If a day
     fails, the previous working warehouse is put back and the published one was never touched."""
     settings = Settings.from_env()
+    if not settings.uses_demo_landing and not settings.landing_dir.is_dir():
+        print(LANDING_MISSING.format(path=settings.landing_dir), file=sys.stderr)
+        return 2
     days = [args.start + timedelta(days=n) for n in range((args.end - args.start).days + 1)]
     if not days:
         raise SystemExit("--to must not be before --from")
@@ -220,9 +256,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     run_parser = commands.add_parser("run", help="build the whole warehouse (all Dagster assets)")
     run_parser.add_argument("--no-sample", dest="sample", action="store_false",
-                            help="do not write sample extracts when the landing zone is empty")
-    run_parser.add_argument("--partners", type=int, default=300, help="size of the sample (default 300)")
-    run_parser.add_argument("--seed", type=int, default=7, help="seed of the sample (default 7)")
+                            help="do not generate the demo when PW_LANDING_DIR is unset and the demo folder is "
+                                 "empty (a configured landing zone never gets a sample)")
+    run_parser.add_argument("--partners", type=int, default=300, help="size of the demo sample (default 300)")
+    run_parser.add_argument("--seed", type=int, default=7, help="seed of the demo sample (default 7)")
     run_parser.add_argument("--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
                             help="Dagster console log level (default WARNING: progress lines and the summary only)")
     run_parser.set_defaults(func=run)
@@ -251,6 +288,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Exit 2 on a malformed setting, before any work, naming the variable and the form it should have."""
+    try:
+        Settings.from_env()
+    except SettingsError as error:
+        print(f"partner-warehouse: configuration error: {error}", file=sys.stderr)
+        return 2
     args = build_parser().parse_args(argv)
     return args.func(args)
 

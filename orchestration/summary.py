@@ -17,8 +17,8 @@ QUARANTINE_HINT = (
 
 NO_WAREHOUSE = (
     "No warehouse yet at {path}.\n"
-    "Build it with `make run` (writes sample extracts into {landing} if it is empty, then loads and builds "
-    "everything); `make status` then shows the runs."
+    "Build it with `make run`: it loads the extracts in {landing} (PW_LANDING_DIR; unset: the bundled demo, "
+    "generated on first use) and builds everything; `make status` then shows the runs."
 )
 
 
@@ -50,6 +50,8 @@ def run_summary(result, settings: Settings, seconds: float) -> str:
         "Source tables (this run):",
         _table(sorted(raw_rows), ("table", "new files", "rows read", "loaded", "quarantined")) if raw_rows else "  (none)",
         "",
+        source_coverage(settings),
+        "",
         f"dbt: {_dbt_results(settings, result.run_id)}",
         f"Also materialized: {', '.join(sorted(other))}" if other else "Also materialized: nothing else.",
     ]
@@ -78,6 +80,54 @@ def run_summary(result, settings: Settings, seconds: float) -> str:
         "(personal data: not published); by file and rule:",
         QUARANTINE_HINT.format(path=settings.warehouse_path),
     ]
+    return "\n".join(lines)
+
+
+def _raw_rows(settings: Settings) -> dict[tuple[str, str], int]:
+    """(system, entity) -> rows its raw table holds (every load so far); empty when there is no warehouse yet."""
+    import duckdb
+
+    from warehouse.raw import raw_schema_name
+
+    if not settings.warehouse_path.exists():
+        return {}
+    try:
+        with connect(settings, read_only=True) as con:
+            tables = con.execute(
+                "SELECT table_schema, table_name FROM information_schema.tables WHERE starts_with(table_schema, ?)",
+                [raw_schema_name("")],
+            ).fetchall()
+            return {(schema.removeprefix(raw_schema_name("")), table): con.execute(
+                f'SELECT count(*) FROM "{schema}"."{table}"').fetchone()[0] for schema, table in tables}
+    except duckdb.Error:
+        return {}
+
+
+def source_coverage(settings: Settings) -> str:
+    """Which systems and entities delivered extract files (landing zone) and rows (raw tables), and which nothing.
+
+    A system with nothing is not an error (a user may have no LMS yet): the marts show NULL in the columns only it
+    feeds, "no data from <system>", and this section says so instead of letting those NULLs (or zeros) surprise."""
+    from connectors.registry import SOURCES
+
+    rows = _raw_rows(settings)
+    lines = [f"Source systems (landing zone {settings.landing_dir}):"]
+    for source in sorted(SOURCES.values(), key=lambda s: s.name):
+        delivered, missing = [], []
+        for entity in source.entities:
+            files = len(source.extract_files(settings.landing_dir, entity, settings.files_until))
+            loaded = rows.get((source.name, entity), 0)
+            if files or loaded:
+                delivered.append(f"{entity} ({files} file{'s' if files != 1 else ''}, {loaded:,} rows)")
+            else:
+                missing.append(entity)
+        if not delivered:
+            lines.append(f"  {source.name:<10} NO DATA (no files for {', '.join(missing)}): the marts show NULL, "
+                         f"not 0, in the columns only {source.name} feeds")
+            continue
+        lines.append(f"  {source.name:<10} {len(delivered)} of {len(source.entities)} entities: " + ", ".join(delivered))
+        if missing:
+            lines.append(f"  {'':<10} nothing from: {', '.join(missing)}")
     return "\n".join(lines)
 
 

@@ -1,4 +1,4 @@
-"""Command line: python -m sample --partners 2000 --seed 7 --out data/landing [--as-of 2026-11-24]."""
+"""Command line: python -m sample --partners 2000 --seed 7 --out data/demo/landing [--as-of 2026-11-24]."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--partners", type=int, default=300, help="number of partners (default: 300)")
     parser.add_argument("--seed", type=int, default=7, help="random seed (default: 7)")
     parser.add_argument("--out", default=str(Settings.from_env().landing_dir),
-                        help="landing directory to write into (default: $PW_LANDING_DIR or data/landing)")
+                        help="landing directory to write into (default: $PW_LANDING_DIR, else the demo's data/demo/landing)")
     parser.add_argument("--as-of", type=date.fromisoformat, default=Settings.from_env().as_of_date,
                         metavar="YYYY-MM-DD",
                         help="the night's date: main extracts are dated the day before, deltas this day "

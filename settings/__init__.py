@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import typing
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -21,10 +22,17 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, TypeAdapter, ValidationError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+# The bundled demo's landing zone: `make run` with PW_LANDING_DIR unset builds the demo here (generating it when the
+# folder holds no extracts). A landing zone the user configured is never written to by a run.
+DEMO_LANDING_DIR = PROJECT_ROOT / "data" / "demo" / "landing"
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# DuckDB's memory_limit: a number and a unit (4GB, 512MiB, 1.5 GB).
+MEMORY_LIMIT = re.compile(r"^\d+(\.\d+)?\s*(B|[KMGT]B|[KMGT]iB)$", re.IGNORECASE)
 
 # What a malformed value should have looked like, by type (the error names the variable and this form).
 FORMS = {int: "a whole number", float: "a number", bool: "1 or 0 (true/false, yes/no also work)",
@@ -46,14 +54,16 @@ def _root(relative: str) -> Path:
 
 @dataclass(frozen=True)
 class Settings:
-    landing_dir: Path = setting("PW_LANDING_DIR", _root("data/landing"),
-                                "where extracts land: <landing>/<system>/<entity>/<file>")
+    landing_dir: Path = setting(
+        "PW_LANDING_DIR", DEMO_LANDING_DIR, "where your extracts land: <landing>/<system>/<entity>/<file>; it must "
+        "exist (unset: the bundled demo, generated in data/demo/landing on the first `make run`)")
     warehouse_path: Path = setting("PW_WAREHOUSE_PATH", _root("data/warehouse/partner_warehouse.duckdb"),
                                    "the working DuckDB file the pipeline writes")
     published_path: Path | None = setting(
         "PW_PUBLISHED_PATH", None, "the file readers open (default: the working file's name in data/published/); "
         "same file name as PW_WAREHOUSE_PATH, another folder")
-    duckdb_memory_limit: str = setting("PW_DUCKDB_MEMORY_LIMIT", "4GB", "DuckDB memory_limit (loads and dbt)")
+    duckdb_memory_limit: str = setting("PW_DUCKDB_MEMORY_LIMIT", "4GB",
+                                       "DuckDB memory_limit (loads and dbt): a number and a unit, e.g. 4GB, 512MB")
     duckdb_threads: Annotated[int, Field(gt=0)] = setting("PW_DUCKDB_THREADS", 2, "DuckDB threads (loads and dbt)")
     duckdb_temp_dir: Path = setting("PW_DUCKDB_TEMP_DIR", _root("data/tmp"),
                                     "where DuckDB spills when it reaches the memory limit")
@@ -78,8 +88,9 @@ class Settings:
         "PW_PUBLISH_PII_LAYERS", False, "1: the published file keeps raw_*, staging and ops.quarantine (personal data)")
     reports_dir: Path = setting("PW_REPORTS_DIR", _root("reports"),
                                 "where the audit reports and partner scorecards are written")
-    nightly_cron: str = setting("PW_NIGHTLY_CRON", "0 2 * * *", "the nightly build's schedule (off until turned on)")
-    timezone: str = setting("PW_TIMEZONE", "UTC", "the time zone of the schedules")
+    nightly_cron: str = setting("PW_NIGHTLY_CRON", "0 2 * * *",
+                                "the nightly build's schedule, a cron expression (off until turned on)")
+    timezone: str = setting("PW_TIMEZONE", "UTC", "the time zone of the schedules, an IANA name (Europe/Paris)")
     sensor_enabled: bool = setting("PW_SENSOR_ENABLED", False, "1: the landing-zone sensor starts on")
     sensor_interval_seconds: Annotated[int, Field(gt=0)] = setting(
         "PW_SENSOR_INTERVAL_SECONDS", 120, "how often the landing-zone sensor lists the landing zone")
@@ -99,6 +110,13 @@ class Settings:
         "DBT_TARGET_PATH", None, "dbt's artifacts folder, manifest.json included (default: dbt_project/target)")
     spark_schema: str = setting("PW_SPARK_SCHEMA", "main", "the schema of the dbt `spark` target")
     dagster_home: Path = setting("DAGSTER_HOME", _root(".dagster_home"), "Dagster's run and event storage")
+
+    def __post_init__(self) -> None:
+        # Every Settings (from the environment, or replace()d by a backfill or a test) is checked whole, so a bad
+        # value fails before any work starts, naming its variable, instead of minutes later inside DuckDB or dbt.
+        problems = list(_problems(self))
+        if problems:
+            raise SettingsError("\n".join(problems))
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -128,18 +146,24 @@ class Settings:
         return next(f.metadata["variable"] for f in dataclasses.fields(cls) if f.name == name)
 
     @property
+    def uses_demo_landing(self) -> bool:
+        """True when PW_LANDING_DIR is unset (or names the demo folder): the one landing zone a run may fill with
+        the bundled sample."""
+        return self.landing_dir.resolve() == DEMO_LANDING_DIR.resolve()
+
+    @property
     def published(self) -> Path:
         """The file readers open. The pipeline writes `warehouse_path` and copies it here when a build passes."""
         path = self.published_path or self.warehouse_path.parent.parent / "published" / self.warehouse_path.name
         if path.stem != self.warehouse_path.stem:
             # DuckDB names a database after its file, and dbt's views refer to that name: a copy under another
             # name would hold views that no longer resolve.
-            raise ValueError(
+            raise SettingsError(
                 f"PW_PUBLISHED_PATH ({path.name}) must have the same file name as PW_WAREHOUSE_PATH "
                 f"({self.warehouse_path.name}); put it in another folder instead"
             )
         if path.resolve() == self.warehouse_path.resolve():
-            raise ValueError("PW_PUBLISHED_PATH must differ from PW_WAREHOUSE_PATH (readers must not open the working file)")
+            raise SettingsError("PW_PUBLISHED_PATH must differ from PW_WAREHOUSE_PATH (readers must not open the working file)")
         return path
 
     @property
@@ -157,6 +181,31 @@ class Settings:
             "threads": str(self.duckdb_threads),
             "temp_directory": str(self.duckdb_temp_dir),
         }
+
+
+def _problems(settings: Settings) -> Iterator[str]:
+    """What is wrong with `settings` beyond each value's type, one message per problem naming the variable."""
+    if not MEMORY_LIMIT.match(settings.duckdb_memory_limit.strip()):
+        yield (f"PW_DUCKDB_MEMORY_LIMIT={settings.duckdb_memory_limit!r}: expected a number and a unit "
+               "(B, KB, MB, GB, TB or KiB, MiB, GiB, TiB), e.g. 4GB")
+    if not _is_cron(settings.nightly_cron):
+        yield (f"PW_NIGHTLY_CRON={settings.nightly_cron!r}: expected a cron expression, five fields "
+               "'minute hour day-of-month month day-of-week', e.g. '0 2 * * *'")
+    try:
+        ZoneInfo(settings.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        yield f"PW_TIMEZONE={settings.timezone!r}: expected an IANA time zone name, e.g. UTC or Europe/Paris"
+    try:
+        _ = settings.published  # its rules raise SettingsError
+    except SettingsError as error:
+        yield str(error)
+
+
+def _is_cron(expression: str) -> bool:
+    # croniter is what Dagster itself parses schedules with; five fields is all Dagster accepts.
+    from croniter import croniter
+
+    return len(expression.split()) == 5 and croniter.is_valid(expression)
 
 
 @cache
@@ -179,10 +228,13 @@ def _base_type(annotation: Any) -> type:
 
 def _parse(item: dataclasses.Field, text: str) -> Any:
     annotation = _types()[item.name]
+    variable, form = item.metadata["variable"], FORMS[_base_type(annotation)]
+    # pydantic also takes a timestamp or a datetime for a date; dbt and the docs say YYYY-MM-DD, so only that is.
+    if _base_type(annotation) is date and not ISO_DATE.match(text):
+        raise SettingsError(f"{variable}={text!r}: expected {form}")
     try:
         value = _adapter(annotation).validate_python(text)
     except ValidationError as error:
-        variable, form = item.metadata["variable"], FORMS[_base_type(annotation)]
         raise SettingsError(f"{variable}={text!r}: expected {form} ({error.errors()[0]['msg']})") from None
     if isinstance(value, Path) and not value.is_absolute():
         return PROJECT_ROOT / value

@@ -30,6 +30,30 @@ def settings_for(root: Path, landing: Path, **overrides) -> Settings:
     return replace(base, **overrides)
 
 
+def cli_environment(root: Path, landing: Path, **variables: str) -> dict[str, str]:
+    """The environment of a real `python -m orchestration.cli` run with everything it writes under `root`."""
+    import os
+
+    return {
+        **os.environ,
+        "PW_LANDING_DIR": str(landing),
+        "PW_WAREHOUSE_PATH": str(root / "warehouse" / "pw.duckdb"),
+        "PW_PUBLISHED_PATH": str(root / "published" / "pw.duckdb"),
+        "PW_DUCKDB_TEMP_DIR": str(root / "tmp"),
+        "PW_DUCKDB_MEMORY_LIMIT": "1GB",
+        "PW_AS_OF_DATE": AS_OF.isoformat(),
+        "DAGSTER_HOME": str(root / "dagster_home"),
+        **variables,
+    }
+
+
+def copy_landing(sample: Path, destination: Path, systems: set[str]) -> Path:
+    """A copy of the sample landing zone holding only `systems` (a user who has, say, no LMS)."""
+    shutil.copytree(sample, destination, ignore=lambda folder, names: [
+        name for name in names if Path(folder) == sample and name not in systems])
+    return destination
+
+
 @pytest.fixture(scope="session")
 def sample_landing(tmp_path_factory) -> Path:
     """The default-shaped sample, generated once per test session. Treat as read-only: copy to mutate."""

@@ -7,7 +7,7 @@ records that exist in staging (a few were quarantined by the contracts); the war
 duplicate pairs two records of the same system (truth `duplicates`).
 
 Also runnable by hand on any built warehouse:
-    python tests/test_identity_resolution.py data/warehouse/partner_warehouse.duckdb data/landing/_ground_truth/ground_truth.json
+    python tests/test_identity_resolution.py data/warehouse/partner_warehouse.duckdb data/demo/landing/_ground_truth/ground_truth.json
 """
 
 from __future__ import annotations

@@ -42,6 +42,11 @@ def test_to_env_round_trips():
     ("PW_BATCH_ROWS", "0", "a whole number"),
     ("PW_MAX_FAILURE_RATE", "20%", "a number"),
     ("PW_PUBLISH", "maybe", "1 or 0"),
+    ("PW_AS_OF_DATE", "2026-11-24T00:00:00", "a date YYYY-MM-DD"),
+    ("PW_DUCKDB_MEMORY_LIMIT", "4 gigs", "a number and a unit"),
+    ("PW_NIGHTLY_CRON", "0 2 * *", "a cron expression"),
+    ("PW_NIGHTLY_CRON", "0 25 * * *", "a cron expression"),
+    ("PW_TIMEZONE", "Paris", "an IANA time zone name"),
 ])
 def test_a_malformed_value_names_the_variable_and_the_expected_form(variable, value, form):
     with pytest.raises(SettingsError, match=re.escape(f"{variable}={value!r}: expected {form}")):

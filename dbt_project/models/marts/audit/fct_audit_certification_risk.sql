@@ -12,13 +12,24 @@
     - tier_certification_missing: not met, and nobody at the partner ever held it.
     For these three the record is the partner's LMS organization (else its partner_id); field_name is the
     certification code.
+    Without any LMS data (int_coverage__source_entities) nobody's certifications are known: no tier finding is
+    raised, rather than one "missing" finding per partner and required certification.
 -#}
 with
 
+coverage as (
+
+    {{ source_has_data_flags(['lms']) }}
+
+),
+
 requirements as (
 
-    select * from {{ ref('fct_partner_certification_requirement') }}
-    where is_at_risk or not is_met
+    select requirements.*
+    from {{ ref('fct_partner_certification_requirement') }} as requirements
+    cross join coverage
+    where (requirements.is_at_risk or not requirements.is_met)
+        and coverage.has_lms_data
 
 ),
 

@@ -1,8 +1,12 @@
 -- Per partner: engagement over the last 30 and 90 days up to the as-of date (inclusive), and the last active day.
--- Partners without any activity have a row of zeros.
+-- Partners without any activity have a row of zeros; a measure whose only source system delivered no data at all
+-- is NULL ("no data from <system>"), not 0. Totals and active days count what the systems present hold.
 {%- set windows = [30, 90] %}
-{%- set measures = ['portal_logins', 'content_downloads', 'other_portal_events', 'training_enrollments',
-                    'training_completions', 'campaign_touches', 'total_activities'] %}
+{#- Each measure and the one system it comes from (int_engagement__partner_activities); none: several. #}
+{%- set measure_systems = {'portal_logins': 'prm', 'content_downloads': 'prm', 'other_portal_events': 'prm',
+                           'training_enrollments': 'lms', 'training_completions': 'lms',
+                           'campaign_touches': 'marketing', 'total_activities': none} %}
+{%- set measures = measure_systems.keys() | list %}
 
 with
 
@@ -37,6 +41,12 @@ windowed as (
 
 ),
 
+coverage as (
+
+    {{ source_has_data_flags(['prm', 'lms', 'marketing']) }}
+
+),
+
 final as (
 
     select
@@ -46,14 +56,17 @@ final as (
             as days_since_last_activity,
         {%- for days in windows %}
         cast(coalesce(windowed.active_days_last_{{ days }}d, 0) as {{ dbt.type_int() }}) as active_days_last_{{ days }}d,
-        {%- for measure in measures %}
-        cast(coalesce(windowed.{{ measure }}_last_{{ days }}d, 0) as {{ dbt.type_int() }}) as {{ measure }}_last_{{ days }}d,
+        {%- for measure, system in measure_systems.items() %}
+        {%- set column = 'windowed.' ~ measure ~ '_last_' ~ days ~ 'd' %}
+        cast({{ when_source_has_data(system, column, 0) if system else 'coalesce(' ~ column ~ ', 0)' }}
+            as {{ dbt.type_int() }}) as {{ measure }}_last_{{ days }}d,
         {%- endfor %}
         {%- endfor %}
         {{ as_of_date_sql() }} as as_of_date
     from partners
     left join windowed
         on partners.partner_id = windowed.partner_id
+    cross join coverage
 
 )
 

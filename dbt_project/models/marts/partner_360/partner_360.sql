@@ -13,6 +13,12 @@
                   + 0.5 x share of the tier's required certifications met (1 when the tier requires none)
       engagement  min(1, active_days_last_90d / benchmark active_days_90d)
       profile     profile_completeness
+    With no LMS data loaded at all, capability is unknown rather than 0: it is left out and the other weights are
+    scaled up to sum to 1.
+
+    "No data from <system>": a column only one source system feeds is NULL when that system delivered no data at
+    all (int_coverage__source_entities, through when_source_has_data), and 0 only when the system is there and
+    holds nothing for the partner.
 -#}
 {%- set weights = var('health_score_weights') %}
 {%- set benchmarks = var('health_score_benchmarks') %}
@@ -132,6 +138,12 @@ mdf_revenue as (
 
 ),
 
+coverage as (
+
+    {{ source_has_data_flags(['prm', 'lms', 'marketing', 'finance']) }}
+
+),
+
 joined as (
 
     select
@@ -222,7 +234,12 @@ joined as (
         tier_gap.qualified_tier,
         tier_gap.meets_current_tier,
         tier_gap.current_tier_open_requirements,
-        tier_gap.focus_tier
+        tier_gap.focus_tier,
+        -- which systems delivered data: columns only a missing one feeds are NULL in final
+        coverage.has_prm_data,
+        coverage.has_lms_data,
+        coverage.has_marketing_data,
+        coverage.has_finance_data
     from partners
     left join performance on partners.partner_id = performance.partner_id
     left join certification_summary on partners.partner_id = certification_summary.partner_id
@@ -234,6 +251,7 @@ joined as (
     left join first_deal on partners.partner_id = first_deal.partner_id
     left join profile on partners.partner_id = profile.partner_id
     left join tier_gap on partners.partner_id = tier_gap.partner_id
+    cross join coverage
 
 ),
 
@@ -298,42 +316,44 @@ final as (
         cast(influenced_won_opportunities_l4q as {{ dbt.type_int() }}) as influenced_won_opportunities_l4q,
         cast(win_rate_l4q as {{ type_double() }}) as win_rate_l4q,
         cast(avg_won_deal_size_usd_l4q as {{ usd }}) as avg_won_deal_size_usd_l4q,
-        cast(deal_registrations_submitted_l4q as {{ dbt.type_int() }}) as deal_registrations_submitted_l4q,
-        cast(deal_registrations_approved_l4q as {{ dbt.type_int() }}) as deal_registrations_approved_l4q,
+        cast({{ when_source_has_data('prm', 'deal_registrations_submitted_l4q', flags=none) }} as {{ dbt.type_int() }})
+            as deal_registrations_submitted_l4q,
+        cast({{ when_source_has_data('prm', 'deal_registrations_approved_l4q', flags=none) }} as {{ dbt.type_int() }})
+            as deal_registrations_approved_l4q,
         certifications_held,
-        cast(coalesce(certification_records, 0) as {{ dbt.type_int() }}) as certification_records,
-        cast(coalesce(active_certifications, 0) as {{ dbt.type_int() }}) as active_certifications,
-        cast(coalesce(expiring_certifications, 0) as {{ dbt.type_int() }}) as expiring_certifications,
-        cast(coalesce(expired_certifications, 0) as {{ dbt.type_int() }}) as expired_certifications,
-        cast(coalesce(certified_people, 0) as {{ dbt.type_int() }}) as certified_people,
+        cast({{ when_source_has_data('lms', 'certification_records', 0, flags=none) }} as {{ dbt.type_int() }}) as certification_records,
+        cast({{ when_source_has_data('lms', 'active_certifications', 0, flags=none) }} as {{ dbt.type_int() }}) as active_certifications,
+        cast({{ when_source_has_data('lms', 'expiring_certifications', 0, flags=none) }} as {{ dbt.type_int() }}) as expiring_certifications,
+        cast({{ when_source_has_data('lms', 'expired_certifications', 0, flags=none) }} as {{ dbt.type_int() }}) as expired_certifications,
+        cast({{ when_source_has_data('lms', 'certified_people', 0, flags=none) }} as {{ dbt.type_int() }}) as certified_people,
         next_certification_expiry_date,
         cast(coalesce(required_certifications, 0) as {{ dbt.type_int() }}) as required_certifications,
-        cast(coalesce(required_certifications_met, 0) as {{ dbt.type_int() }}) as required_certifications_met,
+        cast({{ when_source_has_data('lms', 'required_certifications_met', 0, flags=none) }} as {{ dbt.type_int() }}) as required_certifications_met,
         is_tier_certification_met,
         last_activity_date,
         last_login_date,
         cast(days_since_last_activity as {{ dbt.type_int() }}) as days_since_last_activity,
-        cast(coalesce(portal_logins_last_30d, 0) as {{ dbt.type_int() }}) as portal_logins_last_30d,
-        cast(coalesce(portal_logins_last_90d, 0) as {{ dbt.type_int() }}) as portal_logins_last_90d,
-        cast(coalesce(content_downloads_last_30d, 0) as {{ dbt.type_int() }}) as content_downloads_last_30d,
-        cast(coalesce(content_downloads_last_90d, 0) as {{ dbt.type_int() }}) as content_downloads_last_90d,
-        cast(coalesce(training_completions_last_30d, 0) as {{ dbt.type_int() }}) as training_completions_last_30d,
-        cast(coalesce(training_completions_last_90d, 0) as {{ dbt.type_int() }}) as training_completions_last_90d,
+        cast({{ when_source_has_data('prm', 'portal_logins_last_30d', 0, flags=none) }} as {{ dbt.type_int() }}) as portal_logins_last_30d,
+        cast({{ when_source_has_data('prm', 'portal_logins_last_90d', 0, flags=none) }} as {{ dbt.type_int() }}) as portal_logins_last_90d,
+        cast({{ when_source_has_data('prm', 'content_downloads_last_30d', 0, flags=none) }} as {{ dbt.type_int() }}) as content_downloads_last_30d,
+        cast({{ when_source_has_data('prm', 'content_downloads_last_90d', 0, flags=none) }} as {{ dbt.type_int() }}) as content_downloads_last_90d,
+        cast({{ when_source_has_data('lms', 'training_completions_last_30d', 0, flags=none) }} as {{ dbt.type_int() }}) as training_completions_last_30d,
+        cast({{ when_source_has_data('lms', 'training_completions_last_90d', 0, flags=none) }} as {{ dbt.type_int() }}) as training_completions_last_90d,
         cast(coalesce(active_days_last_30d, 0) as {{ dbt.type_int() }}) as active_days_last_30d,
         cast(coalesce(active_days_last_90d, 0) as {{ dbt.type_int() }}) as active_days_last_90d,
         cast(coalesce(total_activities_last_30d, 0) as {{ dbt.type_int() }}) as total_activities_last_30d,
         cast(total_activities_prior_30d as {{ dbt.type_int() }}) as total_activities_prior_30d,
-        cast(coalesce(mdf_approved_usd, 0) as {{ usd }}) as mdf_approved_usd,
-        cast(coalesce(mdf_claimed_usd, 0) as {{ usd }}) as mdf_claimed_usd,
-        cast(coalesce(mdf_paid_usd, 0) as {{ usd }}) as mdf_paid_usd,
+        cast({{ when_source_has_data('prm', 'mdf_approved_usd', 0, flags=none) }} as {{ usd }}) as mdf_approved_usd,
+        cast({{ when_source_has_data('prm', 'mdf_claimed_usd', 0, flags=none) }} as {{ usd }}) as mdf_claimed_usd,
+        cast({{ when_source_has_data('finance', 'mdf_paid_usd', 0, flags=none) }} as {{ usd }}) as mdf_paid_usd,
         cast(mdf_utilization_rate as {{ type_double() }}) as mdf_utilization_rate,
-        cast(coalesce(rebate_accrued_usd, 0) as {{ usd }}) as rebate_accrued_usd,
-        cast(coalesce(commission_paid_usd, 0) as {{ usd }}) as commission_paid_usd,
-        cast(coalesce(mdf_funded_campaigns, 0) as {{ dbt.type_int() }}) as mdf_funded_campaigns,
-        cast(mdf_won_deals as {{ dbt.type_int() }}) as mdf_won_deals,
-        cast(mdf_won_amount_usd as {{ usd }}) as mdf_won_amount_usd,
+        cast({{ when_source_has_data('finance', 'rebate_accrued_usd', 0, flags=none) }} as {{ usd }}) as rebate_accrued_usd,
+        cast({{ when_source_has_data('finance', 'commission_paid_usd', 0, flags=none) }} as {{ usd }}) as commission_paid_usd,
+        cast({{ when_source_has_data('marketing', 'mdf_funded_campaigns', 0, flags=none) }} as {{ dbt.type_int() }}) as mdf_funded_campaigns,
+        cast({{ when_source_has_data('marketing', 'mdf_won_deals', flags=none) }} as {{ dbt.type_int() }}) as mdf_won_deals,
+        cast({{ when_source_has_data('marketing', 'mdf_won_amount_usd', flags=none) }} as {{ usd }}) as mdf_won_amount_usd,
         case
-            when mdf_paid_usd > 0
+            when mdf_paid_usd > 0 and has_marketing_data
                 then cast(mdf_won_amount_usd as {{ type_double() }}) / cast(mdf_paid_usd as {{ type_double() }})
         end as mdf_roi,
         cast(open_opportunities as {{ dbt.type_int() }}) as open_opportunities,
@@ -347,16 +367,18 @@ final as (
             {{ weights.revenue }} * revenue_component
             + {{ weights.win_rate }} * win_rate_component
             + {{ weights.pipeline }} * pipeline_component
-            + {{ weights.capability }} * capability_component
+            + {{ weights.capability }} * case when has_lms_data then capability_component else 0 end
             + {{ weights.engagement }} * engagement_component
             + {{ weights.profile }} * profile_component
-        ) as {{ type_double() }}), 1) as health_score,
+        ) / nullif(case when has_lms_data then 1 else {{ 1 - weights.capability }} end, 0)
+        as {{ type_double() }}), 1) as health_score,
         next_tier,
         cast(sourced_revenue_gap_usd as {{ usd }}) as sourced_revenue_gap_usd,
-        cast(certified_people_gap as {{ dbt.type_int() }}) as certified_people_gap,
+        cast({{ when_source_has_data('lms', 'certified_people_gap', flags=none) }} as {{ dbt.type_int() }}) as certified_people_gap,
         cast(deal_registrations_gap as {{ dbt.type_int() }}) as deal_registrations_gap,
-        cast(missing_required_certifications as {{ dbt.type_int() }}) as missing_required_certifications,
-        missing_certification_codes,
+        cast({{ when_source_has_data('lms', 'missing_required_certifications', flags=none) }} as {{ dbt.type_int() }})
+            as missing_required_certifications,
+        {{ when_source_has_data('lms', 'missing_certification_codes', flags=none) }} as missing_certification_codes,
         cast(next_tier_open_requirements as {{ dbt.type_int() }}) as next_tier_open_requirements,
         coalesce(qualifies_for_next_tier, false) as qualifies_for_next_tier,
         qualified_tier,
