@@ -17,8 +17,8 @@ SCHEMA_VERSION = 1
 
 
 def _value(v):
-    """JSON-ready: numpy/Decimal -> float/int (money to cents), NaN/NaT -> None, dates -> ISO."""
-    if v is None:
+    """JSON-ready: numpy/Decimal -> float/int (money to cents), NaN/NaT/NA -> None, dates -> ISO."""
+    if v is None or v is pd.NA:  # NA: a nullable integer column left NULL ("no data from <system>")
         return None
     if isinstance(v, pd.Timestamp | datetime):
         return None if pd.isna(v) else v.date().isoformat()

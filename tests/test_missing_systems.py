@@ -163,3 +163,22 @@ def test_only_the_demo_folder_is_ever_given_a_sample(tmp_path, monkeypatch):
     mine.mkdir()
     assert prepare_landing(settings_for(tmp_path, mine), sample=True, partners=2, seed=3) == 1
     assert list(Path(mine).iterdir()) == []
+
+
+def test_audit_and_scorecards_are_written_from_a_warehouse_without_lms(crm_prm_build, tmp_path):
+    """The channel managers' outputs read columns a missing system leaves NULL: they say "no data", never crash."""
+    _, con = crm_prm_build
+    root = Path(con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()")
+                .fetchone()[0]).parent.parent
+    partners = [row[0] for row in con.execute(
+        "SELECT partner_id FROM marts.partner_360 ORDER BY partner_id LIMIT 3").fetchall()]
+    env = cli_environment(root, root / "landing", PW_REPORTS_DIR=str(tmp_path / "reports"))
+    command = [sys.executable, "-m", "scorecards", "--quiet", "--out", str(tmp_path / "sc"),
+               *(arg for p in partners for arg in ("--partner", p))]
+    scorecards = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=900)
+    assert scorecards.returncode == 0, (scorecards.stdout + scorecards.stderr)[-3000:]
+    pages = [(tmp_path / "sc" / p / "scorecard.html").read_text() for p in partners]
+    assert any("no data" in page for page in pages)
+    audit = subprocess.run([sys.executable, "-m", "audit", "--out", str(tmp_path / "audit")], cwd=PROJECT_ROOT,
+                           env=env, capture_output=True, text=True, timeout=900)
+    assert audit.returncode == 0, (audit.stdout + audit.stderr)[-3000:]
