@@ -75,6 +75,8 @@ def _column_description(name: str, column: pa.Column) -> str:
         notes.append(f"Export column `{meta['export']}`.")
     if meta.get("allowed"):
         notes.append("Allowed (any case): " + ", ".join(meta["allowed"]) + ".")
+        notes.append("An unknown code quarantines the row." if meta.get("unknown_code") == "quarantine"
+                     else "An unknown code loads, uncoded and flagged.")
     if meta.get("pii"):
         notes.append(f"Personal data ({meta['pii'].replace('_', ' ')}): pseudonymized or dropped after staging.")
     return " ".join(notes)
@@ -90,6 +92,7 @@ def _contract_column(name: str, column: pa.Column, key: list[str]) -> dict:
         column_meta["export"] = meta["export"]
     if meta.get("allowed"):
         column_meta["allowed"] = list(meta["allowed"])
+        column_meta["unknown_code"] = meta.get("unknown_code") or "flag"
     if name in key:
         column_meta["is_key"] = True
     rendered: dict = {

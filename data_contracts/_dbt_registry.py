@@ -81,6 +81,7 @@ def _partner_source(system: str, record: PartnerRecord) -> dict:
         "website": record.website,
         "updated_at": record.updated_at,
         "external_ids": {key: record.external_ids.get(key, null) for key in EXTERNAL_ID_KEYS},
+        "unverified_ids": list(record.unverified_ids),
         "scope": record.scope,
         "where": record.where,
         "flags_partners": record.flags_partners,

@@ -118,6 +118,16 @@ RULE_MESSAGES = {
     "csv_parse": "the file is not well-formed CSV",
 }
 
+# What an unknown code (a value outside a column's `allowed` list) costs its row. A real system has its own words
+# (a PRM's "Elite" tier, its own status words): losing a partner's whole row for a descriptive word is worse
+# than keeping it with the word uncoded, so "flag" is the default; "quarantine" is for a code the row's numbers
+# cannot be used without (which amounts of a registration, an MDF request or an accrual count).
+UNKNOWN_CODE_POLICIES = {
+    "flag": "the row loads; staging keeps the raw text, the canonical code is NULL and int_quality__record_flags "
+            "counts it (rule unknown_code)",
+    "quarantine": "the row is quarantined (rule allowed_values): without a known code its amounts cannot be used",
+}
+
 
 def _numeric_range_check(minimum: float | None, maximum: float | None) -> pa.Check:
     def within_bounds(values: pd.Series) -> pd.Series:
@@ -138,6 +148,7 @@ def field(
     *,
     required: bool = False,
     allowed: list[str] | None = None,
+    unknown_code: str = "flag",
     pattern: str | None = None,
     minimum: float | None = None,
     maximum: float | None = None,
@@ -149,19 +160,23 @@ def field(
     """One raw column: text validated against its logical type and business rules.
 
     `pii`: the personal-data category (a key of `PII_CATEGORIES`) of a column that holds personal data.
-    `not_pii`: why a column that looks personal (by name or content) is not, e.g. "company name"."""
+    `not_pii`: why a column that looks personal (by name or content) is not, e.g. "company name".
+    `allowed`: the canonical codes (staging maps a value to one of them, dbt tests and docs list them);
+    `unknown_code`: what a value outside them costs (`UNKNOWN_CODE_POLICIES`, docs/data-quality.md)."""
     if logical_type not in LOGICAL_TYPES:
         raise ValueError(f"{name}: unknown logical type {logical_type!r}")
     if pii is not None and pii not in PII_CATEGORIES:
         raise ValueError(f"{name}: pii must be one of {sorted(PII_CATEGORIES)}, not {pii!r}")
     if pii is not None and not_pii:
         raise ValueError(f"{name}: a column is either pii or not_pii")
+    if unknown_code not in UNKNOWN_CODE_POLICIES:
+        raise ValueError(f"{name}: unknown_code must be one of {sorted(UNKNOWN_CODE_POLICIES)}, not {unknown_code!r}")
     checks: list[pa.Check] = []
     if required:
         checks.append(pa.Check(lambda s: s.str.strip().str.len() > 0, name="not_blank"))
     if logical_type in FORMAT_CHECKS:
         checks.append(FORMAT_CHECKS[logical_type])
-    if allowed is not None:
+    if allowed is not None and unknown_code == "quarantine":
         # Case and surrounding blanks are normalized in staging; the contract rejects unknown codes only.
         allowed_lower = [a.lower() for a in allowed]
         checks.append(
@@ -188,6 +203,7 @@ def field(
             "export": export or name,
             "required": required,
             "allowed": allowed,
+            "unknown_code": unknown_code if allowed is not None else None,
             "pattern": pattern,
             "minimum": minimum,
             "maximum": maximum,

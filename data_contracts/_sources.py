@@ -48,6 +48,10 @@ class PartnerRecord:
     country: str = "country_code"
     website: str | None = None  # a web site as typed, when the system has one (dim_partner.website)
     external_ids: dict[str, str] = field(default_factory=dict)  # a key of EXTERNAL_ID_KEYS -> SQL expression
+    # Keys of external_ids that are a guess: a free field someone types any id into (the LMS's external
+    # reference). Such a value counts only when a record whose claim is not a guess holds it (a known PRM partner
+    # id, a known CRM account id), so no id format is assumed and a stray value never contradicts real evidence.
+    unverified_ids: tuple[str, ...] = ()
     scope: str = "'partner'"  # 'partner', or 'candidate' for records that match only on exact evidence
     where: str | None = None  # which rows are partner records at all (default: every row)
     flags_partners: bool = True  # the system knows who is a partner (dim_partner.is_known_partner)
@@ -79,4 +83,7 @@ def check_declarations(system: str, schemas: dict[str, pa.DataFrameSchema], peop
         unknown = sorted(set(partner.external_ids) - set(EXTERNAL_ID_KEYS))
         if unknown:
             problems.append(f"{system}: PARTNER_RECORD external_ids {unknown} are not match keys {EXTERNAL_ID_KEYS}")
+        undeclared = sorted(set(partner.unverified_ids) - set(partner.external_ids))
+        if undeclared:
+            problems.append(f"{system}: PARTNER_RECORD unverified_ids {undeclared} are not in its external_ids")
     return problems

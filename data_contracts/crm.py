@@ -118,6 +118,7 @@ PARTNER_RECORD = PartnerRecord(
     website="website",
     external_ids={"prm_partner_ref": "prm_partner_id", "crm_account_ref": "upper(account_id)",
                   "duns_number": "duns_number"},
-    where="is_partner or account_type in ('Partner', 'Reseller', 'Distributor') or lower(account_type) like '%partner%'"
+    # account_type_raw: an org's own picklist value ("Channel Partner (EMEA)") is no canonical type, still a partner
+    where="is_partner or account_type in ('Partner', 'Reseller', 'Distributor') or lower(account_type_raw) like '%partner%'"
           " or prm_partner_id is not null",
 )

@@ -7,7 +7,8 @@ entity = contract(
     "finance",
     "entity",
     [
-        field("entity_id", required=True, pattern=r"^\d+$", description="Internal id of the vendor/customer record."),
+        field("entity_id", required=True, pattern=r"^\d+(\.0*)?$",
+              description="NetSuite internal id: digits, or the float form (`1234.0`) a spreadsheet or sync writes."),
         field("entity_name", required=True, not_pii="company name: a legal entity, not a person"),
         field("entity_type", required=True, allowed=["vendor", "customer", "partner"]),
         field("country"),
@@ -33,7 +34,8 @@ rebate_accrual = contract(
         field("period", required=True, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="Accounting period YYYY-MM."),
         field("amount", "number", required=True),
         field("currency", required=True),
-        field("status", allowed=["accrued", "approved", "paid", "reversed"]),
+        # The status decides whether the amount is owed, paid or reversed: unknown, the amount is unusable.
+        field("status", allowed=["accrued", "approved", "paid", "reversed"], unknown_code="quarantine"),
         field("accrued_date", "date", required=True),
     ],
     key=["accrual_id"],

@@ -90,17 +90,16 @@ CONTRACTS = [organization, user, course, enrollment, certification]
 PEOPLE = [Person("user", "user_id", records={"enrollment": "user_id", "certification": "user_id"})]
 
 # Every organisation (the LMS has no partner flag). external_ref is typed in by the LMS admin: usually the PRM id,
-# sometimes the CRM account id; staging calls it prm_partner_id.
+# sometimes the CRM account id, in whatever scheme those systems use; staging calls it prm_partner_id. It is
+# matched as either only when it is a known PRM partner id or CRM account id (unverified_ids).
 PARTNER_RECORD = PartnerRecord(
     entity="organization",
     record_id="organization_id",
     name="organization_name",
     updated_at="modified_at",
     identity_rank=5,
-    external_ids={
-        "prm_partner_ref": "case when prm_partner_id like 'P-%' then prm_partner_id end",
-        "crm_account_ref": "case when prm_partner_id like '001%' and length(prm_partner_id) = 18 then prm_partner_id end",
-    },
+    external_ids={"prm_partner_ref": "prm_partner_id", "crm_account_ref": "prm_partner_id"},
+    unverified_ids=("prm_partner_ref", "crm_account_ref"),
     flags_partners=False,
     vendor_domain_is_internal=True,
 )

@@ -9,7 +9,7 @@ partner = contract(
     "prm",
     "partner",
     [
-        field("partner_id", required=True, pattern=r"^P-\d+$", description="PRM partner id."),
+        field("partner_id", required=True, description="PRM partner id, in the PRM's own scheme (any text)."),
         field("company_name", required=True, not_pii="company name: a legal entity, not a person"),
         field("tier", allowed=TIERS, description="Program tier."),
         field("program_level", description="Program track, e.g. Sell, Service, Build."),
@@ -36,11 +36,12 @@ deal_registration = contract(
     "prm",
     "deal_registration",
     [
-        field("registration_id", required=True, pattern=r"^DR-\d+$"),
+        field("registration_id", required=True),
         field("partner_id", required=True),
         field("customer_name", description="End customer of the deal.",
               not_pii="end-customer company name, not a person"),
-        field("status", required=True, allowed=["Submitted", "Approved", "Rejected", "Expired"]),
+        # The status decides whether the registration is open, approved or converted: unknown, the row is unusable.
+        field("status", required=True, allowed=["Submitted", "Approved", "Rejected", "Expired"], unknown_code="quarantine"),
         field("estimated_amount", "number", minimum=0),
         field("currency"),
         field("submitted_at", "timestamp", required=True),
@@ -58,10 +59,12 @@ mdf_request = contract(
     "prm",
     "mdf_request",
     [
-        field("request_id", required=True, pattern=r"^MDF-\d+$"),
+        field("request_id", required=True),
         field("partner_id", required=True),
         field("activity_type", description="Event, webinar, digital campaign..."),
-        field("status", required=True, allowed=["Requested", "Approved", "Rejected", "Claimed", "Paid"]),
+        # The status decides which of the amounts were approved, claimed or paid: unknown, the amounts are unusable.
+        field("status", required=True, allowed=["Requested", "Approved", "Rejected", "Claimed", "Paid"],
+              unknown_code="quarantine"),
         field("requested_amount", "number", minimum=0),
         field("approved_amount", "number", minimum=0),
         field("claimed_amount", "number", minimum=0),

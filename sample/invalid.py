@@ -40,7 +40,7 @@ def injection_options(schema: pa.DataFrameSchema, typed: frozenset[str] = frozen
             continue
         if logical in FORMAT_RULE:
             options[FORMAT_RULE[logical]].append(name)
-        if meta["allowed"]:
+        if meta["allowed"] and meta.get("unknown_code") == "quarantine":  # an unknown descriptive code loads
             options["allowed_values"].append(name)
         if meta["pattern"]:
             options["matches_pattern"].append(name)

@@ -64,7 +64,8 @@ def test_every_finding_has_its_record_and_rule(warehouse):
     """).fetchall()[0][0]
     assert bad == 0
     types = {r[0] for r in warehouse.sql("select distinct finding_type from marts.fct_audit_finding").fetchall()}
-    assert types == {"stale", "duplicate", "conflict", "orphan", "certification_risk"}
+    # data_quality: the sample's delta closes a few open deals as won without moving their future close date
+    assert types == {"stale", "duplicate", "conflict", "orphan", "certification_risk", "data_quality"}
 
 
 def test_duplicate_clusters_suggest_one_survivor(warehouse):

@@ -60,9 +60,53 @@ def test_each_rule_rejects_only_its_value(column, value, rule):
 
 
 def test_allowed_values_ignore_case_and_blanks_but_reject_unknown_codes():
-    row = {"partner_id": "P-1", "company_name": "Acme", "tier": " gold ", "updated_at": "2026-01-01T00:00:00Z"}
-    assert failures("prm", "partner", [row]) == set()
-    assert failures("prm", "partner", [{**row, "tier": "Diamond"}]) == {(0, "tier", "allowed_values")}
+    row = {"registration_id": "R1", "partner_id": "P1", "status": " approved ", "submitted_at": "2026-01-01T00:00:00Z",
+           "updated_at": "2026-01-01T00:00:00Z"}
+    assert failures("prm", "deal_registration", [row]) == set()
+    assert failures("prm", "deal_registration", [{**row, "status": "Pending"}]) == {(0, "status", "allowed_values")}
+
+
+def partner(**values) -> dict:
+    return {"partner_id": "P-1", "company_name": "Acme", "updated_at": "2026-01-01T00:00:00Z", **values}
+
+
+@pytest.mark.parametrize("partner_id", ["PRM-001", "12345", "3f2504e0-4f89-11d3-9a0c-0305e82c3301", "acme/emea 7"])
+def test_a_real_prm_s_partner_ids_load(partner_id):
+    assert failures("prm", "partner", [partner(partner_id=partner_id)]) == set()
+    registration = {"registration_id": partner_id, "partner_id": partner_id, "status": "Submitted",
+                    "submitted_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"}
+    assert failures("prm", "deal_registration", [registration]) == set()
+    mdf = {"request_id": partner_id, "partner_id": partner_id, "status": "Requested",
+           "requested_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"}
+    assert failures("prm", "mdf_request", [mdf]) == set()
+
+
+@pytest.mark.parametrize("tier, status, partner_type", [("Elite", "Onboarding", "Systems Integrator"),
+                                                         ("Premier", "On hold", "VAR")])
+def test_a_real_prm_s_own_code_words_load(tier, status, partner_type):
+    """Descriptive codes outside the canonical list load (staging flags them); only the amounts' statuses quarantine."""
+    assert failures("prm", "partner", [partner(tier=tier, status=status, partner_type=partner_type)]) == set()
+
+
+def test_only_codes_that_decide_amounts_quarantine_unknown_values():
+    quarantining = {(system, entity, name) for (system, entity), schema in CONTRACTS.items()
+                    for name, column in schema.columns.items() if column.metadata["unknown_code"] == "quarantine"}
+    assert quarantining == {("prm", "deal_registration", "status"), ("prm", "mdf_request", "status"),
+                            ("finance", "rebate_accrual", "status")}
+    assert get_contract("prm", "partner").columns["tier"].metadata["allowed"] == ["Registered", "Silver", "Gold", "Platinum"]
+
+
+@pytest.mark.parametrize("entity_id, rule", [("1234", None), ("1234.0", None), ("1234.", None), ("1234.5", "matches_pattern"),
+                                             ("V1234", "matches_pattern")])
+def test_finance_entity_ids_accept_netsuite_float_form(entity_id, rule):
+    row = {"entity_id": entity_id, "entity_name": "Acme", "entity_type": "partner", "last_modified": "2026-01-01T00:00:00Z"}
+    expected = {(0, "entity_id", rule)} if rule else set()
+    assert failures("finance", "entity", [row]) == expected
+
+
+def test_no_id_pattern_assumes_the_sample_s_prefixes():
+    patterns = {column.metadata["pattern"] for schema in CONTRACTS.values() for column in schema.columns.values()}
+    assert not any(p and ("P-" in p or "DR-" in p or "MDF-" in p) for p in patterns), patterns
 
 
 def test_repeated_key_and_version_flags_the_later_row():
@@ -120,3 +164,15 @@ def test_declarations_must_name_real_columns_and_match_keys():
                            updated_at="modified_at", identity_rank=9, external_ids={"lms_ref": "x"})
     problems = check_declarations("lms", schemas, people, record)
     assert len(problems) == 3, problems
+    guessing = PartnerRecord(entity="organization", record_id="organization_id", name="organization_name",
+                             updated_at="modified_at", identity_rank=9, external_ids={"prm_partner_ref": "x"},
+                             unverified_ids=("crm_account_ref",))
+    assert check_declarations("lms", schemas, [Person("user", "user_id")], guessing) == [
+        "lms: PARTNER_RECORD unverified_ids ['crm_account_ref'] are not in its external_ids"]
+
+
+def test_the_lms_external_reference_assumes_no_id_format():
+    """It is matched as a PRM or CRM id when some record holds that id, whatever its shape (no `P-` prefix)."""
+    record = partner_records()["lms"]
+    assert set(record.unverified_ids) == {"prm_partner_ref", "crm_account_ref"}
+    assert not any("like" in expression.lower() for expression in record.external_ids.values())

@@ -13,8 +13,9 @@ source as (
 
     select
         {{ normalize_reference('partner.partner_id') }} as prm_partner_id,
-        -- the tier in its canonical spelling (the tiers are the partner_tier_rules seed), as staging spells it
-        coalesce(tier_rules.tier, {{ clean_text('partner.tier') }}) as tier,
+        -- the tier in its canonical spelling (the tiers are the partner_tier_rules seed), as staging spells it: an
+        -- unknown tier word is null (int_quality__code_flags flags it), never a tier of its own
+        tier_rules.tier as tier,
         partner.updated_at,
         partner._loaded_at,
         partner._source_file,

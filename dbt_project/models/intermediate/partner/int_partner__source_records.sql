@@ -3,7 +3,8 @@
     partner_record_sources()), in one shape, with the keys identity resolution matches on.
 
     Scope (see the yml): the PRM is all partners; CRM accounts flagged or typed as partners (or carrying a PRM id);
-    every LMS organisation (the LMS has no partner flag); finance entities typed `partner`; marketing companies
+    every LMS organisation (the LMS has no partner flag; its external reference counts as a PRM or CRM id only
+    when it is one some record holds for sure, see unverified_ids in data_contracts/_sources.py); finance entities typed `partner`; marketing companies
     flagged is_partner, or carrying a PRM id. Marketing companies whose is_partner is blank and finance entities of
     other types (vendor, customer) are `candidate`s: they enter the crosswalk only when exact evidence (a shared
     id, a domain and the same name, the same name and country) ties them to a partner record of another system.
@@ -14,6 +15,15 @@
 {%- do internal_systems.append("'" ~ source.system ~ "'") %}
 {%- endfor %}
 {%- set internal_systems = internal_systems | join(', ') %}
+{#- key -> the systems whose claim of it is a guess (unverified_ids): kept only when a sure claim holds the value. -#}
+{%- set guessed = {} %}
+{%- for source in partner_record_sources() %}
+{%- for key in source.external_ids %}
+{%- if key in (source.unverified_ids or []) %}
+{%- do guessed.update({key: guessed.get(key, []) + ["'" ~ source.system ~ "'"]}) %}
+{%- endif %}
+{%- endfor %}
+{%- endfor %}
 with
 
 -- The vendor's own web domain(s): the e-mail domain of at least a fifth of the CRM users (the vendor's staff).
@@ -74,6 +84,17 @@ unioned as (
 
 ),
 
+{#- The values of each guessed key that a system holds as a sure claim (its own id, an id field for that purpose). -#}
+{%- for key, systems in guessed.items() %}
+sure_{{ key }} as (
+
+    select distinct {{ key }} as id_value
+    from unioned
+    where {{ key }} is not null and source_system not in ({{ systems | join(', ') }})
+
+),
+{% endfor %}
+
 final as (
 
     select
@@ -86,10 +107,17 @@ final as (
         {{ identity_name_key('unioned.name_normalized') }} as name_key,
         unioned.country_code,
         unioned.web_domain,
-        unioned.prm_partner_ref,
-        unioned.crm_account_ref,
-        unioned.duns_number,
-        unioned.tax_id,
+        {%- for key in ['prm_partner_ref', 'crm_account_ref', 'duns_number', 'tax_id'] %}
+        {%- if key in guessed %}
+        -- A guess counts only when it is an id some system holds for sure ("P-1" or "12345" alike).
+        case
+            when unioned.source_system not in ({{ guessed[key] | join(', ') }}) or sure_{{ key }}.id_value is not null
+                then unioned.{{ key }}
+        end as {{ key }},
+        {%- else %}
+        unioned.{{ key }},
+        {%- endif %}
+        {%- endfor %}
         case
             when vendor_domains.web_domain is not null and unioned.source_system in ({{ internal_systems }})
                 then 'internal'
@@ -98,6 +126,9 @@ final as (
         unioned.record_updated_at
     from unioned
     left join vendor_domains on unioned.web_domain = vendor_domains.web_domain
+    {%- for key in guessed %}
+    left join sure_{{ key }} on unioned.{{ key }} = sure_{{ key }}.id_value
+    {%- endfor %}
 
 )
 

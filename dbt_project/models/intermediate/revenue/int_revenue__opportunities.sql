@@ -1,6 +1,8 @@
 {#-
     CRM opportunities ready for revenue facts: amount in exact cents and converted to the reporting currency at the
     rate of the close date's month, weighted pipeline, fiscal quarter and its distance from the as-of quarter.
+    A deal the CRM calls won with a close date after the as-of date cannot have been won yet (a typo, "2099"):
+    it is not won revenue (is_won false, is_won_in_crm true) and int_quality__record_flags flags it.
 -#}
 with
 
@@ -38,11 +40,13 @@ final as (
         stage_name,
         stage_category,
         is_closed,
-        is_won,
+        case when is_won and close_date > {{ revenue_as_of_date() }} then false else is_won end as is_won,
+        is_won as is_won_in_crm,
         probability_pct,
         lead_source,
         {{ is_partner_referral_source('lead_source') }} as is_partner_referral,
         currency_code,
+        currency_raw,
         amount_cents,
         {{ cents_to_amount('amount_cents') }} as amount,
         amount_usd_cents,
@@ -60,7 +64,9 @@ final as (
         {{ fiscal_quarter_index('close_date') }} as fiscal_quarter_index,
         -- 0 = the quarter of the as-of date, 1-4 = the last four completed quarters, negative = future quarters.
         {{ fiscal_quarter_index(revenue_as_of_date()) }} - {{ fiscal_quarter_index('close_date') }}
-            as fiscal_quarters_before_as_of
+            as fiscal_quarters_before_as_of,
+        _source_file,
+        _source_line
     from converted
 
 )

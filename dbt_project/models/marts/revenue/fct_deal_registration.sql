@@ -19,6 +19,16 @@ rates as (
 
 ),
 
+-- Records with a data-quality flag: the registration itself, or the opportunity it converted to.
+flagged_records as (
+
+    select distinct source_table, source_record_id
+    from {{ ref('int_quality__record_flags') }}
+    where (source_system = 'prm' and source_table = 'deal_registration')
+        or (source_system = 'crm' and source_table = 'opportunity')
+
+),
+
 final as (
 
     select
@@ -55,12 +65,20 @@ final as (
         registrations.registration_status in ('Submitted', 'Approved') and not registrations.is_converted
         and coalesce(cast(registrations.expires_at as date) < {{ revenue_as_of_date() }}, false)
             as is_open_past_expiry,
+        flagged_registrations.source_record_id is not null or flagged_opportunities.source_record_id is not null
+            as has_data_issue,
         registrations._source_file,
         registrations._source_line
     from registrations
     left join opportunities on registrations.converted_opportunity_id = opportunities.opportunity_id
     left join rates
         on {{ currency_rate_applies('rates', 'registrations.currency_code', 'registrations.submitted_at') }}
+    left join flagged_records as flagged_registrations
+        on flagged_registrations.source_table = 'deal_registration'
+        and registrations.deal_registration_id = flagged_registrations.source_record_id
+    left join flagged_records as flagged_opportunities
+        on flagged_opportunities.source_table = 'opportunity'
+        and registrations.converted_opportunity_id = flagged_opportunities.source_record_id
 
 )
 

@@ -13,6 +13,14 @@ opportunities as (
 
 ),
 
+flagged_opportunities as (
+
+    select distinct source_record_id as opportunity_id
+    from {{ ref('int_quality__record_flags') }}
+    where source_system = 'crm' and source_table = 'opportunity'
+
+),
+
 final as (
 
     select
@@ -44,9 +52,11 @@ final as (
         opportunities.close_date,
         opportunities.fiscal_year,
         opportunities.fiscal_quarter,
-        opportunities.fiscal_quarter_label
+        opportunities.fiscal_quarter_label,
+        flagged_opportunities.opportunity_id is not null as has_data_issue
     from opportunity_partners
     inner join opportunities on opportunity_partners.opportunity_id = opportunities.opportunity_id
+    left join flagged_opportunities on opportunity_partners.opportunity_id = flagged_opportunities.opportunity_id
 
 )
 

@@ -73,8 +73,13 @@ weighted as (
             when 'first_touch' then case when positioned.touch_position = 1 then 1 else 0 end
             when 'last_touch' then case when positioned.touch_position = positioned.touch_count then 1 else 0 end
             when 'linear' then 1
+            -- Counted from the opportunity's touch nearest to close: the shares are the same (a constant factor),
+            -- and a deal dated decades ahead (2099, a data-quality flag) cannot underflow every weight to 0.
             when 'time_decay'
-                then power(0.5, cast(positioned.days_before_close as {{ type_double() }}) / {{ half_life_days }})
+                then power(0.5, cast(
+                    positioned.days_before_close
+                    - min(positioned.days_before_close) over (partition by positioned.opportunity_id)
+                    as {{ type_double() }}) / {{ half_life_days }})
             when 'position_based' then
                 case
                     when positioned.touch_count <= 2 then 1 / cast(positioned.touch_count as {{ type_double() }})

@@ -18,6 +18,7 @@ renamed as (
         -- attributes
         {{ clean_text('certification_name') }} as certification_name,
         {{ canonical_code('status', contract_allowed_values('lms', 'certification', 'status')) }} as certification_status,
+        {{ clean_text('status') }} as certification_status_raw,
 
         -- dates
         issued_date,
@@ -48,6 +49,7 @@ final as (
         certification_code,
         certification_name,
         certification_status,
+        certification_status_raw,
         issued_date,
         expiry_date,
         _source_file,

@@ -17,6 +17,7 @@ renamed as (
         -- attributes
         {{ clean_text('title') }} as course_title,
         {{ canonical_code('course_type', contract_allowed_values('lms', 'course', 'course_type')) }} as course_type,
+        {{ clean_text('course_type') }} as course_type_raw,
         duration_hours,
 
         -- lineage
@@ -43,6 +44,7 @@ final as (
         certification_code,
         course_title,
         course_type,
+        course_type_raw,
         duration_hours,
         _source_file,
         _source_line,

@@ -17,6 +17,7 @@ renamed as (
 
         -- attributes
         {{ canonical_code('status', contract_allowed_values('lms', 'enrollment', 'status')) }} as enrollment_status,
+        {{ clean_text('status') }} as enrollment_status_raw,
         score,
 
         -- timestamps
@@ -47,6 +48,7 @@ final as (
         user_id,
         course_id,
         enrollment_status,
+        enrollment_status_raw,
         enrollment_status = 'completed' as is_completed,
         score,
         enrolled_at,

@@ -18,6 +18,7 @@ renamed as (
         -- attributes
         {{ clean_text('campaign_name') }} as campaign_name,
         {{ canonical_code('channel', contract_allowed_values('marketing', 'campaign', 'channel')) }} as campaign_channel,
+        {{ clean_text('channel') }} as campaign_channel_raw,
         budget as budget_amount,
         {{ clean_text('currency') }} as currency_raw,
         {{ lookup_key('currency') }} as currency_key,
@@ -51,6 +52,7 @@ final as (
         latest.mdf_request_id,
         latest.campaign_name,
         latest.campaign_channel,
+        latest.campaign_channel_raw,
         latest.budget_amount,
         currency_aliases.currency_code,
         latest.currency_raw,

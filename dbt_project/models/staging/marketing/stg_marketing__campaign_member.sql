@@ -17,6 +17,7 @@ renamed as (
 
         -- attributes
         {{ canonical_code('status', contract_allowed_values('marketing', 'campaign_member', 'status')) }} as member_status,
+        {{ clean_text('status') }} as member_status_raw,
 
         -- timestamps
         touched_at,
@@ -45,6 +46,7 @@ final as (
         campaign_id,
         lead_id,
         member_status,
+        member_status_raw,
         touched_at,
         _source_file,
         _source_line,

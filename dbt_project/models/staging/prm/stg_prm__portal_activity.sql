@@ -18,6 +18,7 @@ renamed as (
         -- attributes
         {{ normalize_email('user_email') }} as user_email,
         {{ canonical_code('event_type', contract_allowed_values('prm', 'portal_activity', 'event_type')) }} as event_type,
+        {{ clean_text('event_type') }} as event_type_raw,
         {{ clean_text('ip_address') }} as ip_address,
 
         -- timestamps
@@ -48,6 +49,7 @@ final as (
         content_id,
         user_email,
         event_type,
+        event_type_raw,
         ip_address,
         occurred_at,
         _source_file,
