@@ -117,7 +117,8 @@ def _suites(gx, frames: dict[str, pd.DataFrame]) -> dict[str, list]:
         "fct_audit_finding": [
             E.ExpectColumnValuesToBeUnique(column="finding_id"),
             E.ExpectColumnValuesToBeInSet(column="finding_type",
-                                          value_set=["stale", "duplicate", "conflict", "orphan", "certification_risk"]),
+                                          value_set=["stale", "duplicate", "conflict", "orphan", "certification_risk",
+                                                     "source_file"]),
             E.ExpectColumnValuesToBeInSet(column="partner_id", **in_dim),
         ],
     }

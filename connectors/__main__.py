@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from connectors.errors import ExtractFileError
 from connectors.loader import EntityReport, load_all
 from connectors.registry import SOURCES
 from settings import Settings
@@ -18,6 +17,8 @@ def _progress(report: EntityReport) -> None:
         f"quarantined {report.total('rows_quarantined'):>7,}",
         file=sys.stderr,
     )
+    for error in report.rejected:
+        print(f"  REJECTED {error}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,12 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--system", action="append", choices=sorted(SOURCES), help="only this system (repeatable)")
     args = parser.parse_args(argv)
-    try:
-        load_all(Settings.from_env(), args.system, progress=_progress)
-    except ExtractFileError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    return 0
+    reports = load_all(Settings.from_env(), args.system, progress=_progress)
+    return 1 if any(report.rejected for report in reports) else 0  # the other files loaded; these did not
 
 
 if __name__ == "__main__":

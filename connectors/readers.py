@@ -12,6 +12,7 @@ import codecs
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -157,8 +158,13 @@ def _empty_like(header: list[str]) -> pa.Table:
     return pa.table(columns)
 
 
+def _parser_message(exc: Exception) -> str:
+    """Arrow's parse error without the row text it quotes (`... got 3: <the row>`): error texts hold no values."""
+    return re.sub(r"(got \d+)\s*:.*", r"\1", str(exc), flags=re.DOTALL).strip()
+
+
 def _csv_error(path: Path, display_name: str, fmt: FileFormat, exc: Exception) -> ExtractFileError:
-    message = str(exc)
+    message = _parser_message(exc)
     if "UTF8" in message or "decode" in message.lower() or "codec" in message.lower():
         found = _first_undecodable_line(path, fmt.encoding)
         line, detail = found if found else (None, message)
@@ -176,7 +182,7 @@ def check_csv_complete(path: Path, display_name: str, malformed: list[MalformedR
         last = max(malformed, key=lambda m: m.line)
         if last.line >= _count_lines(path) + 1:
             raise ExtractFileError(
-                display_name, "truncated", f"last record has the wrong number of fields and no line end: {last.text[:80]!r}", last.line
+                display_name, "truncated", "last record has the wrong number of fields and no line end", last.line
             )
 
 
@@ -212,7 +218,7 @@ def _read_jsonl(path: Path, display_name: str, fmt: FileFormat, batch_rows: int)
                     raise ValueError("not an object")
             except ValueError:
                 if not raw.endswith(b"\n") and not ends_with_newline:
-                    raise ExtractFileError(display_name, "truncated", f"last line is cut off: {text[:80]!r}", number) from None
+                    raise ExtractFileError(display_name, "truncated", "last line is cut off (no line end, not valid JSON)", number) from None
                 malformed.append(MalformedRow(number, "json_parse", text.rstrip("\r\n")))
                 continue
             rows.append({key: _json_text(value) for key, value in record.items()})
