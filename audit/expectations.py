@@ -118,7 +118,7 @@ def _suites(gx, frames: dict[str, pd.DataFrame]) -> dict[str, list]:
             E.ExpectColumnValuesToBeUnique(column="finding_id"),
             E.ExpectColumnValuesToBeInSet(column="finding_type",
                                           value_set=["stale", "duplicate", "conflict", "orphan", "certification_risk",
-                                                     "data_quality"]),
+                                                     "data_quality", "source_file"]),
             E.ExpectColumnValuesToBeInSet(column="partner_id", **in_dim),
         ],
     }

@@ -18,7 +18,8 @@ from audit.expectations import ExpectationOutcome, run_suite, summarize
 from audit.quarter import Quarter
 
 TYPE_LABELS = {"stale": "Stale records", "duplicate": "Duplicate partners", "conflict": "Cross-system conflicts",
-               "orphan": "Orphans", "certification_risk": "Certification risk", "data_quality": "Data quality"}
+               "orphan": "Orphans", "certification_risk": "Certification risk", "data_quality": "Data quality",
+               "source_file": "Source files (rejected, schema drift)"}
 FINDING_COLUMNS = ["finding_id", "finding_type", "rule", "severity", "source_system", "source_table",
                    "source_record_id", "partner_id", "partner_name", "field_name", "triggering_value",
                    "related_record_id", "detail", "as_of_date"]

@@ -32,16 +32,18 @@ def _progress(report: EntityReport) -> None:
         f"quarantined {report.total('rows_quarantined'):>7,}",
         file=sys.stderr,
     )
+    for error in report.rejected:
+        print(f"  REJECTED {error}", file=sys.stderr)
 
 
 def _load(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     try:
-        load_all(settings, args.system, progress=_progress)
-    except (ExtractFileError, MappingError) as error:
+        reports = load_all(settings, args.system, progress=_progress)
+    except MappingError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    return 0
+    return 1 if any(report.rejected for report in reports) else 0  # the other files loaded; these did not
 
 
 def _inspect(args: argparse.Namespace) -> int:

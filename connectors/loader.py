@@ -1,9 +1,12 @@
 """Load one raw entity: find new extract files, validate every batch against the contract, write valid rows
-to `raw_<system>.<entity>` and invalid ones to `ops.quarantine`, all in one transaction.
+to `raw_<system>.<entity>` and invalid ones to `ops.quarantine`, one transaction per file.
 
 Invariant: for every file, rows read = rows loaded + rows quarantined + rows suppressed (rows of people erased
 on request, `connectors.suppression`; zero unless someone was erased). A file whose share of bad rows is
-above the threshold, or that cannot be read, raises `ExtractFileError` and nothing of the run is kept.
+above the threshold, or that cannot be read, is rejected whole: its transaction is rolled back (nothing of it
+is loaded), it is recorded in `ops.loaded_files` as 'failed' with its rule and line, and the load goes on with
+the next file. A rejected file is tried again on the next run, so a fixed re-delivery loads. Any other error
+(a bug, a full disk) still stops the load.
 """
 
 from __future__ import annotations
@@ -65,6 +68,7 @@ class FileReport:
     duplicate_of: str | None = None
     seconds: float = 0.0
     error: str | None = None
+    found_columns: set[str] = field(default_factory=set, repr=False)  # contract columns seen in any batch so far
 
 
 @dataclass
@@ -73,6 +77,7 @@ class EntityReport:
     entity: str
     files: list[FileReport] = field(default_factory=list)
     skipped_files: int = 0  # already loaded by an earlier run
+    rejected: list[ExtractFileError] = field(default_factory=list)  # files rejected whole, nothing of them loaded
 
     def total(self, attribute: str) -> int:
         return sum(getattr(f, attribute) for f in self.files)
@@ -106,23 +111,29 @@ class EntityLoader:
         report = EntityReport(self.source.name, self.entity)
         ensure_tables(self.con)
         self.con.execute("SET TimeZone = 'UTC'")
+        for path in self.source.extract_files(self.settings.landing_dir, self.entity, self.settings.files_until):
+            try:
+                file_report = self._load_file_in_transaction(path)
+            except ExtractFileError as error:
+                self._record_failure(error)
+                report.rejected.append(error)
+                continue
+            if file_report is None:
+                report.skipped_files += 1
+            else:
+                report.files.append(file_report)
+        return report
+
+    def _load_file_in_transaction(self, path: Path) -> FileReport | None:
+        """One file, all or nothing: a rejected file leaves no row behind, and the files before it stay loaded."""
         self.con.execute("BEGIN TRANSACTION")
         try:
-            for path in self.source.extract_files(self.settings.landing_dir, self.entity, self.settings.files_until):
-                file_report = self._load_file(path)
-                if file_report is None:
-                    report.skipped_files += 1
-                else:
-                    report.files.append(file_report)
-            self.con.execute("COMMIT")
-        except ExtractFileError as error:
-            self.con.execute("ROLLBACK")
-            self._record_failure(error)
-            raise
+            file_report = self._load_file(path)
         except BaseException:
             self.con.execute("ROLLBACK")
             raise
-        return report
+        self.con.execute("COMMIT")
+        return file_report
 
     def _relative(self, path: Path) -> str:
         return path.relative_to(self.settings.landing_dir).as_posix()
@@ -148,6 +159,7 @@ class EntityLoader:
         return report
 
     def _load_rows(self, path: Path, report: FileReport) -> None:
+        self._start_file_keys()
         fmt = detect_format(path, report.file, self.source.legacy_encoding, self._is_entity_header)
         report.file_format, report.encoding, report.delimiter = fmt.kind, fmt.encoding, fmt.delimiter
         for batch in read_batches(path, report.file, fmt, self.settings.batch_rows):
@@ -174,6 +186,9 @@ class EntityLoader:
         if failures is not None:
             quarantine.append(self._contract_failures(report.file, frame, failures))
         good = frame.drop(index=bad_index)
+        good, repeated = self._split_repeated_keys(frame, good)
+        if len(repeated):
+            quarantine.append(self._repeated_key_rows(report.file, repeated))
         cast_failures = self._insert_valid(good, report.file)
         if len(cast_failures):
             quarantine.append(cast_failures)
@@ -194,6 +209,11 @@ class EntityLoader:
         for name in plan.unknown:
             if name not in report.ignored_columns:
                 report.ignored_columns.append(name)
+        # Schema drift: contract columns this file does not have (JSON lines may lack a column in one batch only,
+        # so a column counts as missing when no batch so far had it).
+        found = set(renames.values()) | report.found_columns
+        report.found_columns = found
+        report.missing_columns = [c for c in self.schema.columns if c not in found]
         missing_required = [c for c in required_columns(self.schema) if c not in renames.values()]
         if missing_required and (table.num_rows or report.file_format not in ("jsonl", "json")):
             exports = [self.schema.columns[c].metadata["export"] for c in missing_required]
@@ -214,6 +234,48 @@ class EntityLoader:
         columns[LINE_COLUMN] = table.column(LINE_COLUMN)
         frame = pa_arrow.table(columns).to_pandas()
         return frame.set_index(pd.RangeIndex(len(frame)))
+
+    # --- keys across the batches of one file ------------------------------------------------------------
+
+    def _start_file_keys(self) -> None:
+        """The contract's key (+ version) of every row of this file read so far, in a temp table (a large file
+        does not have to fit in memory): pandera checks uniqueness within one batch only."""
+        columns = ", ".join(f'"{c}" VARCHAR' for c in self.schema.unique or [])
+        if columns:
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE _file_keys ({columns})")
+
+    def _split_repeated_keys(self, batch: pd.DataFrame, good: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """`good` without the rows whose key an earlier batch of the file already had, and those rows. Every row of
+        the batch is then remembered, valid or not, as pandera counts every row within a batch."""
+        keys = list(self.schema.unique or [])
+        if not keys or batch.empty:
+            return good, good.iloc[0:0]
+        repeated = good.iloc[self._positions_seen_before(good[keys])] if not good.empty else good.iloc[0:0]
+        self.con.register("_batch_keys", _text_table(batch[keys]))
+        self.con.execute("INSERT INTO _file_keys SELECT * FROM _batch_keys")
+        self.con.unregister("_batch_keys")
+        return good.drop(index=repeated.index), repeated
+
+    def _positions_seen_before(self, keys: pd.DataFrame) -> list[int]:
+        self.con.register("_batch_keys", _text_table(keys.assign(_position=range(len(keys)))))
+        same_key = " AND ".join(f'b."{k}" IS NOT DISTINCT FROM s."{k}"' for k in keys.columns)
+        positions = self.con.execute(
+            f"SELECT _position FROM _batch_keys b WHERE EXISTS (SELECT 1 FROM _file_keys s WHERE {same_key}) "
+            "ORDER BY _position"
+        ).fetchall()
+        self.con.unregister("_batch_keys")
+        return [position for (position,) in positions]
+
+    def _repeated_key_rows(self, file: str, repeated: pd.DataFrame) -> pd.DataFrame:
+        column = list(self.schema.unique)[0]  # as pandera reports a repeated key: once, on its first column
+        return self._quarantine_frame(
+            file,
+            repeated[LINE_COLUMN].tolist(),
+            [column] * len(repeated),
+            ["unique_key"] * len(repeated),
+            repeated[column].tolist(),
+            [_row_json(record) for record in repeated.drop(columns=[LINE_COLUMN]).to_dict("records")],
+        )
 
     def _validate(self, frame: pd.DataFrame) -> pd.DataFrame | None:
         if frame.empty:
@@ -325,19 +387,23 @@ class EntityLoader:
         rate = report.rows_quarantined / report.rows_read
         if rate > self.settings.max_failure_rate:
             rule, count = report.rules.most_common(1)[0]
+            # The offending value stays in the quarantine (which erasure handles): this text goes into the ops
+            # tables and Dagster's event log, so it names the line and column only.
             first = self.con.execute(
-                "SELECT source_line, column_name, offending_value FROM ops.quarantine "
+                "SELECT source_line, column_name FROM ops.quarantine "
                 "WHERE load_id = ? AND source_file = ? AND rule = ? ORDER BY source_line LIMIT 1",
                 [self.load_id, report.file, rule],
             ).fetchone()
-            line, column, value = first if first else (None, None, None)
+            line, column = first if first else (None, None)
+            on_column = f" on column {column}" if column else ""
             raise ExtractFileError(
                 report.file,
                 rule,
                 f"{rate:.1%} of {report.rows_read:,} rows break the contract (threshold "
-                f"{self.settings.max_failure_rate:.0%}); most frequent: {rule} ({count:,} rows), first on column "
-                f"{column!r} value {value!r}. Nothing from this file was loaded.",
+                f"{self.settings.max_failure_rate:.0%}); most frequent: {rule} ({count:,} rows), first at line "
+                f"{line}{on_column}. Nothing from this file was loaded.",
                 line,
+                column,
             )
 
     def _record_file(self, report: FileReport) -> None:
@@ -355,6 +421,7 @@ class EntityLoader:
         )
 
     def _record_failure(self, error: ExtractFileError) -> None:
+        """A rejected file, after its rollback: recorded on its own, so it stays even though nothing else of it did."""
         self.con.execute(
             "INSERT INTO ops.loaded_files (load_id, system, entity, source_file, status, error, error_rule, error_line, "
             "loaded_at) VALUES (?, ?, ?, ?, 'failed', ?, ?, ?, ?)",
@@ -365,6 +432,14 @@ class EntityLoader:
 
 def _row_json(record: dict) -> str:
     return json.dumps({k: (None if pd.isna(v) else v) for k, v in record.items()}, ensure_ascii=False, default=str)
+
+
+def _text_table(frame: pd.DataFrame) -> pa_arrow.Table:
+    """Key columns as text (an all-null column too), the type of `_file_keys`."""
+    table = pa_arrow.Table.from_pandas(frame, preserve_index=False)
+    return table.cast(pa_arrow.schema([
+        pa_arrow.field(f.name, pa_arrow.int64() if f.name == "_position" else pa_arrow.string()) for f in table.schema
+    ]))
 
 
 def _typed_expression(name: str, logical_type: str) -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -191,12 +192,18 @@ def _assign_lines(first_line: int, rows: int, skipped_lines: set[int]) -> np.nda
     return lines[:rows]
 
 
+def _parser_message(exc: Exception) -> str:
+    """Arrow's parse error without the row text it quotes (`... got 3: <the row>`): error texts hold no values."""
+    return re.sub(r"(got \d+)\s*:.*", r"\1", str(exc), flags=re.DOTALL).strip()
+
+
 def _csv_error(path: Path, display_name: str, exc: Exception) -> ExtractFileError:
     if not _ends_with_newline(path):
         return ExtractFileError(
-            display_name, "truncated", f"file ends in the middle of a record ({exc})", _count_lines(path) + 1
+            display_name, "truncated", f"file ends in the middle of a record ({_parser_message(exc)})",
+            _count_lines(path) + 1,
         )
-    return ExtractFileError(display_name, "csv_parse", str(exc))
+    return ExtractFileError(display_name, "csv_parse", _parser_message(exc))
 
 
 def _count_lines(path: Path) -> int:
@@ -211,7 +218,7 @@ def _check_complete(path: Path, display_name: str, malformed: list[MalformedRow]
     last = max(malformed, key=lambda m: m.line)
     if last.line >= _last_line(path):
         raise ExtractFileError(
-            display_name, "truncated", f"last record is incomplete and has no line end: {last.text[:80]!r}", last.line
+            display_name, "truncated", "last record is incomplete and has no line end", last.line
         )
 
 
@@ -343,7 +350,7 @@ def _read_jsonl(path: Path, display_name: str, fmt: FileFormat, batch_rows: int)
             record = _json_object(text)
             if record is None:
                 if not text.endswith(("\n", "\r")):
-                    raise ExtractFileError(display_name, "truncated", f"last line is cut off: {text[:80]!r}", number)
+                    raise ExtractFileError(display_name, "truncated", "last line is cut off (no line end, not valid JSON)", number)
                 malformed.append(MalformedRow(number, "json_parse", text.rstrip("\r\n")))
                 continue
             rows.append({key: _json_text(value) for key, value in record.items()})

@@ -6,7 +6,7 @@ import dagster as dg
 
 from orchestration import audit, scorecards
 from orchestration.dbt import dbt_resource, partner_warehouse_dbt_assets
-from orchestration.ingest import quarantine_spec, raw_assets
+from orchestration.ingest import loaded_files_spec, quarantine_spec, raw_assets
 from orchestration.jobs import build_warehouse_job, nightly_schedule
 from orchestration.publish_assets import published_warehouse
 from orchestration.sensors import landing_zone_sensor
@@ -15,7 +15,7 @@ defs = dg.Definitions.merge(
     audit.audit_definitions,
     scorecards.scorecards_definitions,
     dg.Definitions(
-        assets=[*raw_assets(), quarantine_spec(), partner_warehouse_dbt_assets, published_warehouse],
+        assets=[*raw_assets(), quarantine_spec(), loaded_files_spec(), partner_warehouse_dbt_assets, published_warehouse],
         jobs=[build_warehouse_job],
         schedules=[nightly_schedule],
         sensors=[landing_zone_sensor],

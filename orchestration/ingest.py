@@ -1,8 +1,9 @@
 """Raw-table assets, one per source entity, generated from the connector registry.
 
 Each asset loads the new extract files of its entity through the contract and reports what happened as
-metadata and asset checks: whether every row is accounted for (blocking) and how many rows were
-quarantined (a warning that data owners should look at).
+metadata and asset checks: whether every row is accounted for (blocking), how many rows were quarantined (a
+warning that data owners should look at) and which files were rejected whole (an error, not blocking: one bad
+file does not stop the other systems' data; strict mode, PW_STRICT=1, stops the publish instead).
 """
 
 
@@ -20,6 +21,7 @@ from warehouse.connection import connect, writer_lock
 
 ROWS_ACCOUNTED = "rows_accounted"
 NO_QUARANTINE = "no_quarantined_rows"
+NO_REJECTED = "no_rejected_files"
 
 
 def raw_asset_key(system: str, entity: str) -> dg.AssetKey:
@@ -39,6 +41,9 @@ def _metadata(report: EntityReport) -> dict:
             "file_format": f.file_format or "",
             "encoding": f.encoding or "",
             "delimiter": f.delimiter or "",
+            # Schema drift: headers the mapping does not know, contract columns the file does not have.
+            "unknown_columns": f.ignored_columns,
+            "missing_columns": f.missing_columns,
         }
         for f in report.files
     ]
@@ -51,6 +56,8 @@ def _metadata(report: EntityReport) -> dict:
         "rows_suppressed": report.total("rows_suppressed"),
         "quarantine_rules": dg.MetadataValue.json(dict(report.rules)),
         "files": dg.MetadataValue.json(files),
+        "files_rejected": len(report.rejected),
+        "rejected_files": dg.MetadataValue.json([e.as_dict() for e in report.rejected]),
     }
 
 
@@ -77,6 +84,17 @@ def _quarantine_check(report: EntityReport, key: dg.AssetKey) -> dg.AssetCheckRe
     )
 
 
+def _rejection_check(report: EntityReport, key: dg.AssetKey) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(
+        asset_key=key,
+        check_name=NO_REJECTED,
+        passed=not report.rejected,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description="; ".join(str(e) for e in report.rejected) or None,
+        metadata={"rejected_files": dg.MetadataValue.json([e.as_dict() for e in report.rejected])},
+    )
+
+
 def build_raw_asset(source: SourceSystem, entity: str) -> dg.AssetsDefinition:
     key = raw_asset_key(source.name, entity)
     contract = source.contract(entity)
@@ -91,6 +109,9 @@ def build_raw_asset(source: SourceSystem, entity: str) -> dg.AssetsDefinition:
                               description="Every row read is either loaded or quarantined."),
             dg.AssetCheckSpec(NO_QUARANTINE, asset=key,
                               description="No row of the new files broke the data contract."),
+            dg.AssetCheckSpec(NO_REJECTED, asset=key,
+                              description="No new file was rejected whole (unreadable, truncated, a required "
+                                          "column missing, too many rows breaking the contract)."),
         ],
     )
     def _raw_entity(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
@@ -113,9 +134,13 @@ def build_raw_asset(source: SourceSystem, entity: str) -> dg.AssetsDefinition:
                 f"{file.file}: {file.status}, read {file.rows_read}, loaded {file.rows_loaded}, "
                 f"quarantined {file.rows_quarantined} in {file.seconds:.2f}s"
             )
+        for error in report.rejected:
+            print(f"  REJECTED {error}", file=sys.stderr)
+            context.log.error(f"rejected whole, nothing of it loaded: {error}")
         return dg.MaterializeResult(
             metadata=_metadata(report),
-            check_results=[_accounting_check(report, key), _quarantine_check(report, key)],
+            check_results=[_accounting_check(report, key), _quarantine_check(report, key),
+                           _rejection_check(report, key)],
         )
 
     return _raw_entity
@@ -137,4 +162,20 @@ def quarantine_spec() -> dg.AssetSpec:
         kinds={"duckdb"},
         description="Rows the data contracts rejected (file, line, column, rule, value, whole row), written by the "
                     "raw-table loads. Holds personal data: kept in the working file only.",
+    )
+
+
+LOADED_FILES_KEY = dg.AssetKey(["ops", "loaded_files"])
+
+
+def loaded_files_spec() -> dg.AssetSpec:
+    """ops.loaded_files, which dbt reads as a source (the audit's source-file findings): like ops.quarantine, written
+    by every raw-table load."""
+    return dg.AssetSpec(
+        LOADED_FILES_KEY,
+        group_name="ops",
+        kinds={"duckdb"},
+        description="One row per extract file each load saw: loaded, duplicate or rejected whole (rule, line, "
+                    "reason), how it was read (format, encoding, delimiter) and its schema drift (unknown headers, "
+                    "missing contract columns). No personal values.",
     )

@@ -3,8 +3,9 @@
 import dagster as dg
 
 from orchestration.dbt import partner_warehouse_dbt_assets
+from orchestration.run_log import rejections
 from settings import Settings
-from warehouse.connection import writer_lock
+from warehouse.connection import connect, writer_lock
 from warehouse.publish import publish
 
 PUBLISHED_KEY = dg.AssetKey(["published", "warehouse"])
@@ -24,6 +25,8 @@ def published_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResu
         context.log.info("PW_PUBLISH=0: build checked, not published")
         return dg.MaterializeResult(metadata={"published": False})
     with writer_lock(settings):
+        if settings.strict:
+            _refuse_rejections(settings, context.run.run_id)
         report = publish(settings, context.run.run_id)
     context.log.info(f"published {report.published} ({report.bytes / 1e6:.1f} MB) in {report.seconds:.2f}s")
     return dg.MaterializeResult(
@@ -36,3 +39,17 @@ def published_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResu
             "published": True,
         }
     )
+
+
+STRICT_REFUSAL = "strict mode (PW_STRICT=1): not published, the published warehouse was left as it was"
+
+
+def _refuse_rejections(settings: Settings, run_id: str) -> None:
+    """Strict mode: any file rejected in this run stops the publish, before anything of it is touched."""
+    with connect(settings) as con:
+        rejected = rejections(con, run_id)
+    if rejected:
+        raise dg.Failure(
+            description=f"{STRICT_REFUSAL}: files were rejected in this run: {'; '.join(rejected)}",
+            metadata={"rejections": dg.MetadataValue.json(rejected)},
+        )

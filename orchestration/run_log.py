@@ -18,15 +18,29 @@ def record_load_run(
     con: duckdb.DuckDBPyConnection, run_id: str, system: str, entity: str, seconds: float,
     report: EntityReport | None = None, error: str | None = None,
 ) -> None:
+    """Status 'failed' (the load stopped: `error`), 'rejected' (it went on past files it rejected whole, named in
+    `error` with line and rule) or 'success'."""
     ensure_ops_schema(con)
     totals = [0, 0, 0, 0, 0] if report is None else [
         len(report.files), report.skipped_files, report.total("rows_read"), report.total("rows_loaded"),
         report.total("rows_quarantined"),
     ]
+    rejected = report.rejected if report is not None else []
+    status = "failed" if error else "rejected" if rejected else "success"
+    error = error or ("; ".join(str(e) for e in rejected) or None)
     con.execute(
-        "INSERT INTO ops.load_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [run_id, system, entity, "failed" if error else "success", *totals, seconds, error, datetime.now(UTC)],
+        "INSERT INTO ops.load_runs (run_id, system, entity, status, files, files_skipped, rows_read, rows_loaded, "
+        "rows_quarantined, seconds, error, finished_at, files_rejected) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [run_id, system, entity, status, *totals, seconds, error, datetime.now(UTC), len(rejected)],
     )
+
+
+def rejections(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
+    """What the loads of this run rejected: one text per source table that rejected files (file, line, rule)."""
+    ensure_ops_schema(con)
+    return [error for (error,) in con.execute(
+        "SELECT error FROM ops.load_runs WHERE run_id = ? AND files_rejected > 0 ORDER BY system, entity", [run_id]
+    ).fetchall()]
 
 
 def record_model_runs(con: duckdb.DuckDBPyConnection, run_id: str, run_results: dict) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from settings import Settings
 from warehouse.connection import connect
 
@@ -32,23 +34,33 @@ def run_summary(result, settings: Settings, seconds: float) -> str:
     from orchestration.dbt import partner_warehouse_dbt_assets
 
     dbt_keys = set(partner_warehouse_dbt_assets.keys)
-    raw_rows, other = [], []
+    raw_rows, other, rejected, published_meta = [], [], [], None
     for event in result.get_asset_materialization_events():
         materialization = event.event_specific_data.materialization
         key = materialization.asset_key
+        meta = {k: v.value for k, v in materialization.metadata.items()}
         if key.path[0] == "raw":
-            meta = {k: v.value for k, v in materialization.metadata.items()}
             raw_rows.append((f"{key.path[1]}.{key.path[2]}", meta.get("files_new", 0), meta.get("rows_read", 0),
-                             meta.get("rows_loaded", 0), meta.get("rows_quarantined", 0)))
+                             meta.get("rows_loaded", 0), meta.get("rows_quarantined", 0),
+                             meta.get("files_rejected", 0)))
+            rejected += meta.get("rejected_files") or []
         elif key not in dbt_keys:
             other.append(key.to_user_string())
+            if key.to_user_string() == "published/warehouse":
+                published_meta = meta
     quarantined = sum(row[4] for row in raw_rows)
     lines = [
         "",
         f"Run {'succeeded' if result.success else 'FAILED'} in {seconds:.1f}s (Dagster run {result.run_id}).",
         "",
         "Source tables (this run):",
-        _table(sorted(raw_rows), ("table", "new files", "rows read", "loaded", "quarantined")) if raw_rows else "  (none)",
+        _table(sorted(raw_rows), ("table", "new files", "rows read", "loaded", "quarantined", "rejected files"))
+        if raw_rows else "  (none)",
+    ]
+    if rejected:
+        lines += ["", f"Rejected files ({len(rejected)}; nothing of them loaded, the next run tries them again):"]
+        lines += [f"  {_rejection_line(r)}" for r in rejected]
+    lines += [
         "",
         source_coverage(settings),
         "",
@@ -57,21 +69,16 @@ def run_summary(result, settings: Settings, seconds: float) -> str:
     ]
     failures = [e for e in result.all_events if e.is_step_failure]
     for failure in failures:
-        error = failure.step_failure_data.error
-        lines.append(f"FAILED step {failure.step_key}: {error.message.strip() if error else 'see Dagster logs'}")
-    published = any(key == "published/warehouse" for key in other)
+        lines.append(f"FAILED step {failure.step_key}: {_failure_reason(failure)}")
+    lines += ["", *_publication_lines(settings, published_meta, failures)]
     lines += [
-        "",
-        f"Published warehouse (what readers and BI tools open): {settings.published}"
-        + ("" if published else "  (NOT updated by this run: it still holds the last good build)"),
-        f"Marts as Parquet: {settings.parquet_dir}/<mart>/",
         f"Working file the pipeline writes: {settings.warehouse_path}",
         QUERY_HINT.format(path=settings.published),
         "",
         "Next:",
     ]
-    if not result.success:
-        lines.append("  make status       what failed, per table and dbt node; fix it and `make run` again")
+    if not result.success or rejected:
+        lines.append("  make status       what failed or was rejected, per table and file; fix it and `make run` again")
     lines += [
         "  make dev          the Dagster UI: the asset graph, checks and run history, at http://localhost:3000",
         "  make audit        the quarterly data-hygiene report (reports/audit-<YYYY>-Q<n>/)",
@@ -131,6 +138,47 @@ def source_coverage(settings: Settings) -> str:
     return "\n".join(lines)
 
 
+def _rejection_line(rejection: dict) -> str:
+    """One rejected file: file, line, column, rule and the reason in a sentence (never a value of the file)."""
+    where = rejection["file"] + (f" line {rejection['line']}" if rejection.get("line") is not None else "")
+    column = f", column {rejection['column']}" if rejection.get("column") else ""
+    return f"{where}{column}: rule {rejection['rule']}: {rejection['reason']}"
+
+
+def _failure_reason(failure) -> str:
+    """The reason a step failed: a Failure's own description, else the innermost error (Dagster wraps the real one
+    in `DagsterExecutionStepExecutionError: Error occurred while executing op ...`)."""
+    user_failure = getattr(failure.step_failure_data, "user_failure_data", None)
+    if user_failure is not None and user_failure.description:
+        return user_failure.description
+    error = failure.step_failure_data.error
+    if error is None:
+        return "see Dagster logs"
+    while error.cause is not None:
+        error = error.cause
+    return error.message.strip()
+
+
+def _publication_lines(settings: Settings, published_meta: dict | None, failures) -> list[str]:
+    """What this run published, truthfully: only a publish step that copied the build counts."""
+    from orchestration.publish_assets import STRICT_REFUSAL
+
+    if published_meta and published_meta.get("published"):
+        return [f"Published warehouse (what readers and BI tools open): {settings.published}",
+                f"Marts as Parquet: {settings.parquet_dir}/<mart>/"]
+    if published_meta is not None:
+        why = "PW_PUBLISH=0 (a backfill's intermediate day): the build was checked, not published"
+    elif any(STRICT_REFUSAL in _failure_reason(f) for f in failures):
+        why = "strict mode (PW_STRICT=1) and files were rejected in this run"
+    elif failures:
+        why = f"step {failures[0].step_key} failed"
+    else:
+        why = "the publish step did not run"
+    kept = (f"it still holds the last good build: {settings.published}" if settings.published.exists()
+            else f"there is none yet ({settings.published} does not exist)")
+    return [f"NOT published ({why}). The published warehouse was left as it was: {kept}"]
+
+
 def _dbt_results(settings: Settings, run_id: str) -> str:
     """What dbt did in this run, from ops.model_runs (one row per model, seed and test)."""
     import duckdb
@@ -168,7 +216,7 @@ def warehouse_summary(settings: Settings) -> str:
             "count(*) FILTER (WHERE status = 'duplicate'), count(*) FILTER (WHERE status = 'failed') "
             "FROM ops.loaded_files GROUP BY 1 ORDER BY 1"
         ).fetchall()
-    headers = ("table", "files", "rows read", "loaded", "quarantined", "re-deliveries", "failed loads")
+    headers = ("table", "files", "rows read", "loaded", "quarantined", "re-deliveries", "rejected files")
     return f"Warehouse {settings.warehouse_path}\n\n{_table(rows, headers)}"
 
 
@@ -198,7 +246,8 @@ def status_report(settings: Settings, runs: int = 5) -> str:
             WITH loads AS (
                 SELECT run_id, min(finished_at) AS started, max(finished_at) AS finished,
                        sum(files) AS files, sum(rows_loaded) AS rows_loaded, sum(rows_quarantined) AS quarantined,
-                       count(*) FILTER (WHERE status = 'failed') AS failed_loads
+                       count(*) FILTER (WHERE status = 'failed') AS failed_loads,
+                       coalesce(sum(files_rejected), 0) AS rejected_files
                 FROM ops.load_runs GROUP BY run_id),
             models AS (
                 SELECT run_id, count(*) FILTER (WHERE status IN ('success', 'pass')) AS ok,
@@ -206,7 +255,7 @@ def status_report(settings: Settings, runs: int = 5) -> str:
                        count(*) FILTER (WHERE status = 'warn') AS warned
                 FROM ops.model_runs GROUP BY run_id)
             SELECT loads.run_id, strftime(loads.started, '%Y-%m-%d %H:%M'), loads.files, loads.rows_loaded,
-                   loads.quarantined, loads.failed_loads, coalesce(models.ok, 0), coalesce(models.warned, 0),
+                   loads.quarantined, loads.rejected_files, loads.failed_loads, coalesce(models.ok, 0), coalesce(models.warned, 0),
                    coalesce(models.failed, 0),
                    CASE WHEN EXISTS (SELECT 1 FROM ops.publications p WHERE p.build_id = loads.run_id)
                         THEN 'yes' ELSE 'no' END
@@ -215,7 +264,8 @@ def status_report(settings: Settings, runs: int = 5) -> str:
             """
             if _has_table(con, "publications") and _has_table(con, "model_runs") else
             "SELECT run_id, strftime(min(finished_at), '%Y-%m-%d %H:%M'), sum(files), sum(rows_loaded), "
-            "sum(rows_quarantined), count(*) FILTER (WHERE status = 'failed'), 0, 0, 0, 'no' "
+            "sum(rows_quarantined), coalesce(sum(files_rejected), 0), count(*) FILTER (WHERE status = 'failed'), "
+            "0, 0, 0, 'no' "
             "FROM ops.load_runs GROUP BY run_id ORDER BY min(finished_at) DESC LIMIT ?",
             [runs],
         ).fetchall()
@@ -227,9 +277,10 @@ def status_report(settings: Settings, runs: int = 5) -> str:
             "SELECT run_id, resource_type || ' ' || name, message FROM ops.model_runs "
             "WHERE status IN ('error', 'fail') ORDER BY finished_at DESC LIMIT 10"
         ).fetchall() if _has_table(con, "model_runs") else []
+        file_lines = _file_lines(con) if _has_table(con, "loaded_files") else []
     finally:
         con.close()
-    headers = ("run", "started (UTC)", "new files", "rows loaded", "quarantined", "failed loads",
+    headers = ("run", "started (UTC)", "new files", "rows loaded", "quarantined", "rejected files", "failed loads",
                "dbt ok", "dbt warn", "dbt failed", "published")
     rows = [(r[0][:8], *r[1:]) for r in recent]
     lines = [note] if note else []
@@ -238,7 +289,49 @@ def status_report(settings: Settings, runs: int = 5) -> str:
         lines += ["", "What failed most recently:"]
         lines += [f"  run {r[:8]}  load {what}: {error}" for r, what, error in failures]
         lines += [f"  run {r[:8]}  {what}: {message.splitlines()[0] if message else ''}" for r, what, message in model_failures]
-    return "\n".join(lines)
+    return "\n".join(lines + file_lines)
+
+
+RECENT_FILES = 10
+
+
+def _file_lines(con) -> list[str]:
+    """Files rejected whole and not loaded since (a fixed re-delivery of the same name clears it), and the schema
+    drift of the latest file of each table: headers the mapping does not know, contract columns it lacks."""
+    rejected = con.execute(
+        """
+        WITH latest AS (
+            SELECT *, row_number() OVER (PARTITION BY source_file ORDER BY loaded_at DESC) AS nth
+            FROM ops.loaded_files)
+        SELECT strftime(loaded_at, '%Y-%m-%d %H:%M'), error FROM latest WHERE nth = 1 AND status = 'failed'
+        ORDER BY loaded_at DESC LIMIT ?
+        """, [RECENT_FILES]).fetchall()
+    drift = con.execute(
+        """
+        WITH latest AS (
+            SELECT *, row_number() OVER (PARTITION BY system, entity ORDER BY loaded_at DESC, source_file DESC) AS nth
+            FROM ops.loaded_files WHERE status = 'loaded')
+        SELECT source_file, unknown_columns, missing_columns FROM latest
+        WHERE nth = 1 AND (coalesce(unknown_columns, '[]') <> '[]' OR coalesce(missing_columns, '[]') <> '[]')
+        ORDER BY system, entity
+        """).fetchall()
+    lines = []
+    if rejected:
+        lines += ["", "Rejected files (nothing of them loaded; re-deliver a fixed file and `make run`):"]
+        lines += [f"  {at}  {error}" for at, error in rejected]
+    if drift:
+        lines += ["", "Schema drift (latest file of each table):"]
+        lines += [f"  {file}: {_drift_text(unknown, missing)}" for file, unknown, missing in drift]
+    return lines
+
+
+def _drift_text(unknown: str | None, missing: str | None) -> str:
+    parts = []
+    if unknown and json.loads(unknown):
+        parts.append(f"headers the mapping does not know (not loaded): {', '.join(json.loads(unknown))}")
+    if missing and json.loads(missing):
+        parts.append(f"contract columns the file lacks (loaded as null): {', '.join(json.loads(missing))}")
+    return "; ".join(parts)
 
 
 def _has_table(con, name: str) -> bool:

@@ -60,12 +60,13 @@ def test_every_finding_has_its_record_and_rule(warehouse):
     bad = warehouse.sql("""
         select count(*) from marts.fct_audit_finding
         where source_record_id is null or rule is null or source_system is null
-           or (finding_type <> 'orphan' and finding_type <> 'stale' and partner_id is null)
+           or (finding_type not in ('orphan', 'stale', 'source_file') and partner_id is null)
     """).fetchall()[0][0]
     assert bad == 0
     types = {r[0] for r in warehouse.sql("select distinct finding_type from marts.fct_audit_finding").fetchall()}
     # data_quality: the sample's delta closes a few open deals as won without moving their future close date
-    assert types == {"stale", "duplicate", "conflict", "orphan", "certification_risk", "data_quality"}
+    # source_file: the sample's CRM exports carry Salesforce headers the mapping does not know (schema drift)
+    assert types == {"stale", "duplicate", "conflict", "orphan", "certification_risk", "data_quality", "source_file"}
 
 
 def test_duplicate_clusters_suggest_one_survivor(warehouse):

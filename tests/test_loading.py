@@ -141,11 +141,14 @@ def _main_file(landing: Path, truth: dict, system: str, entity: str) -> Path:
 
 
 def _expect_failure(settings, system, entity, rule, file_name, line=None) -> ExtractFileError:
+    """The broken file is rejected alone (the load goes on and returns): nothing of it is loaded, and it is
+    recorded as failed with its rule and line."""
     before = _state(settings)
     with connect(settings) as con:
-        with pytest.raises(ExtractFileError) as raised:
-            load_entity(get_source(system), entity, settings, con)
-    error = raised.value
+        report = load_entity(get_source(system), entity, settings, con)
+    assert [e.file.rsplit("/", 1)[-1] for e in report.rejected] == [file_name]
+    error = report.rejected[0]
+    assert isinstance(error, ExtractFileError)
     assert error.rule == rule
     assert file_name in str(error) and f"'{rule}'" in str(error)
     if line is not None:
@@ -153,10 +156,12 @@ def _expect_failure(settings, system, entity, rule, file_name, line=None) -> Ext
     assert _state(settings) == before, "a failed load must leave every table as it was"
     with connect(settings, read_only=True) as con:
         status = con.execute(
-            "SELECT status, error FROM ops.loaded_files WHERE source_file LIKE ? ORDER BY loaded_at DESC LIMIT 1",
+            "SELECT status, error, error_rule, error_line FROM ops.loaded_files WHERE source_file LIKE ? "
+            "ORDER BY loaded_at DESC LIMIT 1",
             [f"%{file_name}"],
         ).fetchone()
     assert status[0] == "failed" and file_name in status[1]
+    assert status[2:] == (rule, error.line)
     return error
 
 
@@ -245,14 +250,16 @@ def test_a_file_over_the_failure_threshold_loads_nothing(loaded, ground_truth):
     broken.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     error = _expect_failure(loaded, "prm", "deal_registration", "allowed_values", broken.name)
     assert "50.0% of 40 rows" in str(error) and "Nothing from this file was loaded" in str(error)
+    assert "Pending review" not in str(error), "error texts name line and column, never a value"
+    assert error.column == "status" and "at line 2 on column status" in str(error)
 
 
 def test_a_failed_entity_does_not_block_the_fix(loaded, ground_truth):
     source = _main_file(loaded.landing_dir, ground_truth, "finance", "entity")
     broken = source.with_name("entity_20261125.parquet")
     broken.write_bytes(source.read_bytes()[:100])
-    with connect(loaded) as con, pytest.raises(ExtractFileError):
-        load_entity(get_source("finance"), "entity", loaded, con)
+    with connect(loaded) as con:
+        assert [e.rule for e in load_entity(get_source("finance"), "entity", loaded, con).rejected] == ["unreadable"]
     table = pq.read_table(source).slice(0, 10)
     pq.write_table(table, broken)  # the source system re-sends a good file under the same name
     with connect(loaded) as con:

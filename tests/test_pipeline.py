@@ -37,11 +37,14 @@ def test_contract_checks_report_accounting_and_quarantine(pipeline, ground_truth
     assert len(accounting) == len(CONTRACTS) and all(c.passed for c in accounting)
     quarantined = {tuple(c.asset_key.path[1:]) for c in checks if c.check_name == "no_quarantined_rows" and not c.passed}
     assert quarantined == {(r["system"], r["entity"]) for r in ground_truth["invalid_rows"]}
+    rejections = [c for c in checks if c.check_name == "no_rejected_files"]  # the sample has no file to reject
+    assert len(rejections) == len(CONTRACTS) and all(c.passed for c in rejections)
 
 
 def test_dbt_tests_ran_as_checks_and_no_error_failed(pipeline):
     result, _ = pipeline
-    dbt_checks = [c for c in _check_results(result) if c.check_name not in ("rows_accounted", "no_quarantined_rows")]
+    dbt_checks = [c for c in _check_results(result)
+                  if c.check_name not in ("rows_accounted", "no_quarantined_rows", "no_rejected_files")]
     assert len(dbt_checks) > 50
     errors = [c.check_name for c in dbt_checks if not c.passed and c.severity == AssetCheckSeverity.ERROR]
     assert errors == []

@@ -26,7 +26,7 @@ OPS_TABLES = {
     "load_runs": """
         run_id VARCHAR, system VARCHAR, entity VARCHAR, status VARCHAR, files BIGINT, files_skipped BIGINT,
         rows_read BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT, seconds DOUBLE, error VARCHAR,
-        finished_at TIMESTAMP WITH TIME ZONE""",
+        finished_at TIMESTAMP WITH TIME ZONE, files_rejected BIGINT DEFAULT 0""",
     "model_runs": """
         run_id VARCHAR, unique_id VARCHAR, resource_type VARCHAR, name VARCHAR, status VARCHAR, seconds DOUBLE,
         rows_affected BIGINT, failures BIGINT, message VARCHAR, finished_at TIMESTAMP WITH TIME ZONE""",
@@ -47,6 +47,8 @@ MIGRATIONS = [
     *(f"ALTER TABLE ops.loaded_files ADD COLUMN IF NOT EXISTS {column}" for column in (
         "file_format VARCHAR", "encoding VARCHAR", "delimiter VARCHAR", "unknown_columns VARCHAR",
         "missing_columns VARCHAR", "error_rule VARCHAR", "error_line BIGINT")),
+    # Files rejected whole by a load that went on with the others (status 'rejected'); strict mode reads it.
+    "ALTER TABLE ops.load_runs ADD COLUMN IF NOT EXISTS files_rejected BIGINT DEFAULT 0",
 ]
 
 

@@ -4,7 +4,9 @@ The pipeline writes one working DuckDB file (`PW_WAREHOUSE_PATH`). Only when eve
 blocking check of a run has passed does this step copy it, checkpointed and closed, next to the published
 file and rename it over that file (`os.replace` is atomic on POSIX). Readers that hold the old file open keep
 reading the old version; new connections see the new one; nothing ever sees a mix. A failed or killed run
-never reaches this step, so the published warehouse stays exactly as it was.
+never reaches this step, so the published warehouse stays exactly as it was. Nor does a run in strict mode
+(PW_STRICT=1) whose loads rejected a file: the publish step refuses before calling `publish`
+(orchestration/publish_assets.py).
 
 The published file holds what readers need: reference data, the intermediate and mart layers (persons only as
 pseudonyms) and the ops run reports. The layers that keep personal data for operations (raw_*, staging,

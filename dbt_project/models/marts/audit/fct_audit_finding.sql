@@ -1,7 +1,8 @@
-{#- Every audit finding of the run (stale, duplicate, conflict, orphan, certification risk, data quality), in one
-    shape. -#}
+{#- Every audit finding of the run (stale, duplicate, conflict, orphan, certification risk, data quality, source
+    file), in one shape. -#}
 {%- set models = ['fct_audit_stale_record', 'fct_audit_duplicate_partner', 'fct_audit_conflict', 'fct_audit_orphan',
-                  'fct_audit_certification_risk', 'fct_audit_data_quality'] %}
+                  'fct_audit_certification_risk', 'fct_audit_data_quality',
+                  'fct_audit_source_file'] %}
 with
 
 unioned as (
