@@ -24,6 +24,7 @@ import pyarrow as pa_arrow
 
 from connectors.base import SourceSystem
 from connectors.errors import ExtractFileError
+from connectors.flavors import flavor_columns
 from connectors.readers import LINE_COLUMN, Batch, MalformedRow, check_csv_complete, read_batches
 from connectors.suppression import Suppression
 from data_contracts._fields import FALSE_VALUES, LOAD_COLUMNS, RULE_MESSAGES, TRUE_VALUES, required_columns
@@ -174,6 +175,8 @@ class EntityLoader:
 
     def _canonical_frame(self, table: pa_arrow.Table, report: FileReport) -> pd.DataFrame:
         headers = [n for n in table.column_names if n != LINE_COLUMN]
+        flavors, tool_headers = flavor_columns(table, headers)  # ELT tools' metadata columns are not drift
+        headers = [h for h in headers if h not in tool_headers]
         renames, ignored = self.source.map_headers(self.entity, headers)
         for name in ignored:
             if name not in report.ignored_columns:
@@ -193,6 +196,7 @@ class EntityLoader:
         for name in self.schema.columns:
             if name not in columns:
                 columns[name] = pa_arrow.nulls(table.num_rows, pa_arrow.string())
+        columns.update(flavors)
         columns[LINE_COLUMN] = table.column(LINE_COLUMN)
         frame = pa_arrow.table(columns).to_pandas()
         return frame.set_index(pd.RangeIndex(len(frame)))
@@ -277,12 +281,14 @@ class EntityLoader:
             f"CREATE OR REPLACE TEMP TABLE _typed_batch AS SELECT *, {cast_error} AS _cast_error FROM _valid_batch"
         )
         self.con.unregister("_valid_batch")
-        select = ", ".join(f"{expr} AS \"{name}\"" for name, expr in typed.items())
-        load_columns = ", ".join(f'"{c}"' for c in LOAD_COLUMNS)
-        raw_columns = ", ".join(f'"{n}"' for n in typed)
+        loaded = {"_source_file": "?", "_source_line": LINE_COLUMN, "_load_id": "?", "_loaded_at": "?"}
+        # The ELT tool's metadata: a value DuckDB cannot read is left null rather than costing the row.
+        loaded.update({c: f'TRY_CAST("{c}" AS {t})' if c in good.columns else "NULL"
+                       for c, t in LOAD_COLUMNS.items() if c not in loaded})
+        select = ", ".join(f"{expr} AS \"{name}\"" for name, expr in {**typed, **loaded}.items())
+        columns = ", ".join(f'"{n}"' for n in {**typed, **loaded})
         self.con.execute(
-            f"INSERT INTO {self.table} ({raw_columns}, {load_columns}) "
-            f"SELECT {select}, ? , {LINE_COLUMN}, ?, ? FROM _typed_batch WHERE _cast_error IS NULL",
+            f"INSERT INTO {self.table} ({columns}) SELECT {select} FROM _typed_batch WHERE _cast_error IS NULL",
             [file, self.load_id, self.loaded_at],
         )
         rejected = self.con.execute("SELECT * FROM _typed_batch WHERE _cast_error IS NOT NULL").df()

@@ -39,7 +39,8 @@ renamed as (
         -- lineage
         _source_file,
         _source_line,
-        _loaded_at
+        _loaded_at,
+        {{ source_sync_columns() }}
 
     from source
 

@@ -11,7 +11,7 @@ renamed as (
 
     select
         -- ids
-        {{ clean_text('entity_id') }} as entity_id,
+        {{ normalize_numeric_id('entity_id') }} as entity_id,
         {{ sfdc_id_18('crm_account_id') }} as crm_account_id,
         {{ normalize_reference('tax_id') }} as tax_id,
         {{ normalize_reference('duns') }} as duns_number,
@@ -36,7 +36,8 @@ renamed as (
         -- lineage
         _source_file,
         _source_line,
-        _loaded_at
+        _loaded_at,
+        {{ source_sync_columns() }}
 
     from source
 

@@ -11,8 +11,8 @@ renamed as (
 
     select
         -- ids
-        {{ clean_text('disbursement_id') }} as mdf_disbursement_id,
-        {{ clean_text('entity_id') }} as entity_id,
+        {{ normalize_numeric_id('disbursement_id') }} as mdf_disbursement_id,
+        {{ normalize_numeric_id('entity_id') }} as entity_id,
         {{ normalize_reference('mdf_request_id') }} as mdf_request_id,
 
         -- attributes
@@ -26,7 +26,8 @@ renamed as (
         -- lineage
         _source_file,
         _source_line,
-        _loaded_at
+        _loaded_at,
+        {{ source_sync_columns() }}
 
     from source
 
