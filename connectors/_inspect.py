@@ -19,6 +19,7 @@ from rapidfuzz import fuzz, process
 
 from connectors.base import SourceSystem
 from connectors.errors import ExtractFileError
+from connectors.flavors import is_tool_column
 from connectors.formats import detect_format
 from connectors.loader import EntityLoader, FileReport, file_sha256
 from connectors.mapping import (
@@ -193,10 +194,11 @@ def _from_headers(path: Path, settings: Settings, system: str | None, entity: st
 
 
 def _headers(path: Path, source: SourceSystem, settings: Settings) -> list[str]:
+    """The file's headers, without an ELT tool's own columns (the loader recognizes those: never a proposal)."""
     names: dict[str, None] = {}
     fmt = detect_format(path, str(path), source.legacy_encoding)
     for batch in read_batches(path, str(path), fmt, settings.batch_rows):
-        names.update(dict.fromkeys(n for n in batch.table.column_names if n != LINE_COLUMN))
+        names.update(dict.fromkeys(n for n in batch.table.column_names if n != LINE_COLUMN and not is_tool_column(n)))
         if fmt.kind not in ("jsonl", "json"):
             break  # one header for the whole file; JSON lines may add keys further down
     return list(names)

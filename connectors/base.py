@@ -29,7 +29,9 @@ class SourceSystem:
 
     Headers are matched case-insensitively against the canonical raw name, the export name in the contract,
     and the snake_case form of the export name (what Fivetran/Airbyte syncs deliver: `StageName` ->
-    `stage_name`, `Foo__c` -> `foo_c`), plus `extra_aliases` for names a system is known to use.
+    `stage_name`, `Foo__c` -> `foo_c`), plus `extra_aliases` for names a system is known to use. The tools' own
+    metadata columns (`_fivetran_synced`, `_airbyte_extracted_at`, ...) are no contract's: connectors/flavors.py
+    recognizes them on every system before headers are mapped.
     """
 
     name: str

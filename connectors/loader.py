@@ -27,6 +27,7 @@ import pyarrow as pa_arrow
 
 from connectors.base import SourceSystem
 from connectors.errors import ExtractFileError
+from connectors.flavors import flavor_columns
 from connectors.formats import detect_format
 from connectors.mapping import (
     EXTRA_FIELDS_COLUMN,
@@ -204,6 +205,8 @@ class EntityLoader:
         """The batch with canonical column names and the user's mapping applied (value words, date and number
         formats, default currency: `connectors.mapping`), passed-through headers as JSON in `_extra_fields`."""
         headers = [n for n in table.column_names if n != LINE_COLUMN]
+        flavors, tool_headers = flavor_columns(table, headers)  # ELT tools' metadata columns are not drift
+        headers = [h for h in headers if h not in tool_headers]
         plan = plan_headers(self.source, self.entity, headers, self.mapping)
         renames = plan.renames
         for name in plan.unknown:
@@ -231,6 +234,7 @@ class EntityLoader:
                 columns[name] = pa_arrow.nulls(table.num_rows, pa_arrow.string())
         columns = apply_values(columns, self.schema, self.mapping)
         columns[EXTRA_FIELDS_COLUMN] = extra_fields(table, plan.passthrough)
+        columns.update(flavors)
         columns[LINE_COLUMN] = table.column(LINE_COLUMN)
         frame = pa_arrow.table(columns).to_pandas()
         return frame.set_index(pd.RangeIndex(len(frame)))
@@ -357,12 +361,14 @@ class EntityLoader:
             f"CREATE OR REPLACE TEMP TABLE _typed_batch AS SELECT *, {cast_error} AS _cast_error FROM _valid_batch"
         )
         self.con.unregister("_valid_batch")
-        select = ", ".join(f"{expr} AS \"{name}\"" for name, expr in typed.items())
-        load_columns = ", ".join(f'"{c}"' for c in LOAD_COLUMNS)
-        raw_columns = ", ".join(f'"{n}"' for n in typed)
+        loaded = {"_source_file": "?", "_source_line": LINE_COLUMN, "_load_id": "?", "_loaded_at": "?"}
+        # The ELT tool's metadata: a value DuckDB cannot read is left null rather than costing the row.
+        loaded.update({c: f'TRY_CAST("{c}" AS {t})' if c in good.columns else "NULL"
+                       for c, t in LOAD_COLUMNS.items() if c not in loaded})
+        select = ", ".join(f"{expr} AS \"{name}\"" for name, expr in {**typed, **loaded}.items())
+        columns = ", ".join(f'"{n}"' for n in {**typed, **loaded})
         self.con.execute(
-            f"INSERT INTO {self.table} ({raw_columns}, {load_columns}) "
-            f"SELECT {select}, ? , {LINE_COLUMN}, ?, ?, {EXTRA_FIELDS_COLUMN} FROM _typed_batch WHERE _cast_error IS NULL",
+            f"INSERT INTO {self.table} ({columns}) SELECT {select} FROM _typed_batch WHERE _cast_error IS NULL",
             [file, self.load_id, self.loaded_at],
         )
         rejected = self.con.execute("SELECT * FROM _typed_batch WHERE _cast_error IS NOT NULL").df()

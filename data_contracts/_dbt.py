@@ -41,6 +41,13 @@ LOAD_COLUMN_DOCS = {
     "_load_id": "Id of the load that wrote the row (ops.loaded_files.load_id).",
     "_loaded_at": "When the row was loaded into the warehouse; source freshness is measured on it.",
     "_extra_fields": "The row's passed-through fields (source mapping `passthrough`), a JSON object text; null when none.",
+    "_source_deleted": "Deleted in the source, as the ELT tool that landed the file says (Fivetran _fivetran_deleted, "
+    "Airbyte _ab_cdc_deleted_at set); null for files exported by hand. Staging drops deleted records.",
+    "_source_synced_at": "When the ELT tool read the row (Fivetran _fivetran_synced, Airbyte _airbyte_extracted_at); "
+    "orders versions of entities without a version column.",
+    "_source_valid_from": "History mode (Fivetran _fivetran_start): when this version became current.",
+    "_source_valid_to": "History mode (Fivetran _fivetran_end): when this version stopped being current.",
+    "_source_active": "History mode (Fivetran _fivetran_active): this version is the current one.",
 }
 
 HEADER = (

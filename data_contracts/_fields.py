@@ -37,6 +37,13 @@ LOAD_COLUMNS = {
     "_loaded_at": "TIMESTAMP WITH TIME ZONE",
     # The headers the user's source mapping passes through (custom fields), as one JSON object text; NULL when none.
     "_extra_fields": "VARCHAR",
+    # What an ELT tool that landed the file says about the row, under tool-neutral names (connectors/flavors.py
+    # maps Fivetran's and Airbyte's columns to them); null for files exported by hand.
+    "_source_deleted": "BOOLEAN",  # deleted in the source system (soft delete / CDC delete)
+    "_source_synced_at": "TIMESTAMP WITH TIME ZONE",  # when the tool read the row from the source
+    "_source_valid_from": "TIMESTAMP WITH TIME ZONE",  # history mode: this version valid from ...
+    "_source_valid_to": "TIMESTAMP WITH TIME ZONE",  # ... until (Fivetran: 9999-12-31 while current)
+    "_source_active": "BOOLEAN",  # history mode: this version is the current one
 }
 
 NUMBER_RE = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"

@@ -126,7 +126,8 @@ renamed as (
         updated_at,
         _source_file,
         _source_line,
-        _loaded_at
+        _loaded_at,
+        {{ source_sync_columns() }}
     from source
 
 ),

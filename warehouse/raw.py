@@ -42,3 +42,21 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     for schema in CONTRACTS.values():
         for statement in raw_table_ddl(schema):
             con.execute(statement)
+    for statement in load_column_migrations(con):
+        con.execute(statement)
+
+
+def load_column_migrations(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """ALTER statements adding the load columns a raw table created by an older version lacks (e.g. the ELT
+    tools' `_source_*` columns): old rows get nulls, which staging reads as "not said"."""
+    present = set(con.execute(
+        "SELECT table_schema, table_name, column_name FROM information_schema.columns "
+        "WHERE table_catalog = current_database() AND starts_with(table_schema, 'raw_')"
+    ).fetchall())
+    statements = []
+    for schema in CONTRACTS.values():
+        system, entity = schema.metadata["system"], schema.metadata["entity"]
+        for column, sql_type in LOAD_COLUMNS.items():
+            if (raw_schema_name(system), entity, column) not in present:
+                statements.append(f'ALTER TABLE {raw_table_name(system, entity)} ADD COLUMN "{column}" {sql_type}')
+    return statements

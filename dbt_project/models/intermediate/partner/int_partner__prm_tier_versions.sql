@@ -4,7 +4,11 @@
     versions of the same tier collapsed into one period. This rebuilds the tier history from raw data on every
     run, so a fresh rebuild gives the same history (a dbt snapshot would only know the runs it saw).
 
-    One row per PRM partner and tier period: valid_from = updated_at of the first version with that tier,
+    A PRM landed by Fivetran in history mode delivers each version as its own row, valid from _fivetran_start
+    (load column _source_valid_from): that is when the version became current, so it dates the version; other
+    files date a version by its updated_at.
+
+    One row per PRM partner and tier period: valid_from = the version date of the first version with that tier,
     valid_to = valid_from of the next period (null for the current one).
 -#}
 with
@@ -16,27 +20,28 @@ source as (
         -- the tier in its canonical spelling (the tiers are the partner_tier_rules seed), as staging spells it: an
         -- unknown tier word is null (int_quality__code_flags flags it), never a tier of its own
         tier_rules.tier as tier,
-        partner.updated_at,
+        coalesce(partner._source_valid_from, partner.updated_at) as version_at,
         partner._loaded_at,
         partner._source_file,
         partner._source_line
     from {{ source('prm', 'partner') }} as partner
     left join {{ ref('partner_tier_rules') }} as tier_rules
         on {{ lookup_key('partner.tier') }} = lower(tier_rules.tier)
-    where partner.partner_id is not null and partner.updated_at is not null
+    where partner.partner_id is not null
+        and coalesce(partner._source_valid_from, partner.updated_at) is not null
 
 ),
 
--- One version per record and updated_at: a re-delivery, or a correction without a new updated_at, keeps the
+-- One version per record and version date: a re-delivery, or a correction without a new updated_at, keeps the
 -- latest load (as staging's latest_version does).
 versions as (
 
-    select prm_partner_id, tier, updated_at
+    select prm_partner_id, tier, version_at
     from (
         select
             source.*,
             row_number() over (
-                partition by prm_partner_id, updated_at
+                partition by prm_partner_id, version_at
                 order by _loaded_at desc, _source_file desc, _source_line desc
             ) as version_rank
         from source
@@ -50,9 +55,9 @@ changes as (
     select
         prm_partner_id,
         tier,
-        updated_at,
-        row_number() over (partition by prm_partner_id order by updated_at) as version_number,
-        lag(tier) over (partition by prm_partner_id order by updated_at) as previous_tier
+        version_at,
+        row_number() over (partition by prm_partner_id order by version_at) as version_number,
+        lag(tier) over (partition by prm_partner_id order by version_at) as previous_tier
     from versions
 
 ),
@@ -62,7 +67,7 @@ periods as (
     select
         prm_partner_id,
         tier,
-        updated_at as valid_from
+        version_at as valid_from
     from changes
     where version_number = 1
         or coalesce(tier, '(none)') <> coalesce(previous_tier, '(none)')

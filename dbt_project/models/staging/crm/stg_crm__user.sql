@@ -28,7 +28,8 @@ renamed as (
         _source_file,
         _source_line,
         _loaded_at,
-        _extra_fields as extra_fields
+        _extra_fields as extra_fields,
+        {{ source_sync_columns() }}
 
     from source
 

@@ -11,8 +11,8 @@ renamed as (
 
     select
         -- ids
-        {{ clean_text('payout_id') }} as commission_payout_id,
-        {{ clean_text('entity_id') }} as entity_id,
+        {{ normalize_numeric_id('payout_id') }} as commission_payout_id,
+        {{ normalize_numeric_id('entity_id') }} as entity_id,
         {{ sfdc_id_18('opportunity_id') }} as opportunity_id,
 
         -- attributes
@@ -27,7 +27,8 @@ renamed as (
         _source_file,
         _source_line,
         _loaded_at,
-        _extra_fields as extra_fields
+        _extra_fields as extra_fields,
+        {{ source_sync_columns() }}
 
     from source
 

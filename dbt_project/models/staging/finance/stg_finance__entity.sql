@@ -11,7 +11,7 @@ renamed as (
 
     select
         -- ids
-        {{ clean_text('entity_id') }} as entity_id,
+        {{ normalize_numeric_id('entity_id') }} as entity_id,
         {{ sfdc_id_18('crm_account_id') }} as crm_account_id,
         {{ normalize_reference('tax_id') }} as tax_id,
         {{ normalize_reference('duns') }} as duns_number,
@@ -38,7 +38,8 @@ renamed as (
         _source_file,
         _source_line,
         _loaded_at,
-        _extra_fields as extra_fields
+        _extra_fields as extra_fields,
+        {{ source_sync_columns() }}
 
     from source
 

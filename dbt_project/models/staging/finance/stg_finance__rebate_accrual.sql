@@ -11,8 +11,8 @@ renamed as (
 
     select
         -- ids
-        {{ clean_text('accrual_id') }} as rebate_accrual_id,
-        {{ clean_text('entity_id') }} as entity_id,
+        {{ normalize_numeric_id('accrual_id') }} as rebate_accrual_id,
+        {{ normalize_numeric_id('entity_id') }} as entity_id,
 
         -- attributes
         {{ clean_text('period') }} as accounting_period,
@@ -29,7 +29,8 @@ renamed as (
         _source_file,
         _source_line,
         _loaded_at,
-        _extra_fields as extra_fields
+        _extra_fields as extra_fields,
+        {{ source_sync_columns() }}
 
     from source
 
