@@ -115,8 +115,24 @@ def execute_build(settings: Settings, log_level: str):
         )
 
 
+def mappings_are_valid(settings: Settings) -> bool:
+    """The user's source mapping files, checked before any work: a bad key names its file and line at once, not
+    minutes later in one raw asset's failure."""
+    from connectors.mapping import MappingError, check_mapping_dir
+    from connectors.registry import SOURCES
+
+    try:
+        check_mapping_dir(settings, list(SOURCES))
+    except MappingError as error:
+        print(f"error in a source mapping file:\n{error}", file=sys.stderr)
+        return False
+    return True
+
+
 def run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
+    if not mappings_are_valid(settings):
+        return 2
     stop = prepare_landing(settings, args.sample, args.partners, args.seed)
     if stop is not None:
         return stop

@@ -315,3 +315,22 @@ def test_an_empty_mapping_changes_nothing(tmp_path):
         ensure_tables(con)
         columns = [r[0] for r in con.execute("DESCRIBE raw_crm.opportunity").fetchall()]
     assert columns[-1] == "_extra_fields"
+
+
+def test_make_run_checks_the_mapping_files_before_any_work(tmp_path):
+    """A bad key stops `run` at once with the file and line, before the landing zone is touched or dbt parsed."""
+    import subprocess
+    import sys
+
+    from settings import PROJECT_ROOT
+    from tests.conftest import cli_environment
+
+    mappings, landing = tmp_path / "mappings", tmp_path / "landing"
+    mappings.mkdir()
+    (mappings / "prm.yml").write_text("entities:\n  partner:\n    colums:\n      Partner Number: partner_id\n")
+    env = cli_environment(tmp_path, landing, PW_MAPPING_DIR=str(mappings))
+    process = subprocess.run([sys.executable, "-m", "orchestration.cli", "run"], cwd=PROJECT_ROOT, env=env,
+                             capture_output=True, text=True, timeout=300)
+    assert process.returncode == 2, process.stdout + process.stderr
+    assert f"{mappings / 'prm.yml'} line 3" in process.stderr and "colums" in process.stderr, process.stderr
+    assert not landing.exists() and not (tmp_path / "warehouse").exists()
