@@ -107,7 +107,7 @@ def execute_build(settings: Settings, log_level: str):
 
     job = defs.resolve_job_def("build_warehouse")
     print(f"Materializing every asset of job '{job.name}' into {settings.warehouse_path} ...", file=sys.stderr)
-    with patched_environ(settings.to_env()), DagsterInstance.get() as instance:
+    with patched_environ(settings.to_env(), settings.unset_variables()), DagsterInstance.get() as instance:
         return job.execute_in_process(
             instance=instance,
             raise_on_error=False,

@@ -15,7 +15,7 @@ import dataclasses
 import os
 import re
 import typing
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -140,6 +140,11 @@ class Settings:
                 env[item.metadata["variable"]] = _text(value)
         return env
 
+    def unset_variables(self) -> list[str]:
+        """The variables of the settings left at None: with `to_env()`, what reproduces exactly these settings in an
+        environment that may hold other values of them (a variable set for another warehouse must not leak in)."""
+        return [f.metadata["variable"] for f in dataclasses.fields(self) if getattr(self, f.name) is None]
+
     @classmethod
     def variable(cls, name: str) -> str:
         """The environment variable of field `name` (e.g. for messages: "PW_ERASE_LANDING=1")."""
@@ -250,13 +255,16 @@ def _text(value: Any) -> str:
 
 
 @contextmanager
-def patched_environ(values: Mapping[str, str]) -> Iterator[None]:
-    """`os.environ` updated with `values` for the duration of the block, then restored exactly.
+def patched_environ(values: Mapping[str, str], unset: Iterable[str] = ()) -> Iterator[None]:
+    """`os.environ` updated with `values`, and without the variables in `unset`, for the duration of the block,
+    then restored exactly.
 
     For code that runs in this process and reads its settings from the environment, as it does when Dagster runs
     it (a backfill day's in-process job, the dbt CLI that dagster-dbt starts with this process's environment)."""
     saved = dict(os.environ)
     os.environ.update(values)
+    for variable in unset:
+        os.environ.pop(variable, None)
     try:
         yield
     finally:

@@ -314,7 +314,7 @@ def test_an_empty_mapping_changes_nothing(tmp_path):
 
         ensure_tables(con)
         columns = [r[0] for r in con.execute("DESCRIBE raw_crm.opportunity").fetchall()]
-    assert columns[-1] == "_extra_fields"
+    assert "_extra_fields" in columns
 
 
 def test_make_run_checks_the_mapping_files_before_any_work(tmp_path):

@@ -80,9 +80,11 @@ def _plant_rejections(landing: Path) -> dict[str, int]:
     # Unreadable Parquet (cut in half).
     source = _main_file(landing, truth, "finance", "entity")
     (landing / "finance/entity/entity_20261125.parquet").write_bytes(source.read_bytes()[: source.stat().st_size // 2])
-    # Not JSON lines at all: a CSV export saved under the PRM's .jsonl name.
+    # JSON lines whose every line is broken JSON (an export tool that wrote Python dicts): every line is a
+    # json_parse row, far above the threshold, so the file is rejected whole.
     (landing / "prm/partner/partner_20261125.jsonl").write_text(
-        f"partner_id,name\nPRM-1,{PLANTED[3]}\nPRM-2,Other Name\n", encoding="utf-8")
+        f"{{'partner_id': 'PRM-1', 'company_name': '{PLANTED[3]}'}}\n{{'partner_id': 'PRM-2', 'company_name': 'Other'}}\n",
+        encoding="utf-8")
     return {"crm/account/Account_20261125.csv": truncated_line}
 
 

@@ -36,13 +36,15 @@ def dbt_command(*args: str) -> list[str]:
 
 
 def dbt_environment(settings: Settings, base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """`base` (default: this process's environment) overridden by every setting that is set, as dbt reads them.
+    """`base` (default: this process's environment) overridden by these settings, as dbt reads them.
 
     Paths are absolute, so dbt and Python agree on one warehouse file whatever the working folder. The
     pseudonymization key (PW_PII_HASH_KEY, else the key file, created on first use) is passed so that dbt's
     pseudonyms are the ones `warehouse.privacy.pseudonymize` computes; dbt-duckdb's plugin
     (warehouse.dbt_privacy_plugin) hands it to DuckDB as a variable, it is not written into compiled SQL."""
     env = dict(os.environ if base is None else base)
+    for variable in settings.unset_variables():  # another warehouse's value of a setting these leave unset
+        env.pop(variable, None)
     # dbt imports the profile's plugin (warehouse.dbt_privacy_plugin) from this repository: importable without
     # the editable install too.
     paths = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
