@@ -19,7 +19,7 @@ source as (
         {{ normalize_reference('partner.partner_id') }} as prm_partner_id,
         -- the tier in its canonical spelling (the tiers are the partner_tier_rules seed), as staging spells it: an
         -- unknown tier word is null (int_quality__code_flags flags it), never a tier of its own
-        tier_rules.tier as tier,
+        tier_rules.tier,
         coalesce(partner._source_valid_from, partner.updated_at) as version_at,
         partner._loaded_at,
         partner._source_file,
