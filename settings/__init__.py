@@ -143,7 +143,9 @@ class Settings:
     def unset_variables(self) -> list[str]:
         """The variables of the settings left at None: with `to_env()`, what reproduces exactly these settings in an
         environment that may hold other values of them (a variable set for another warehouse must not leak in)."""
-        return [f.metadata["variable"] for f in dataclasses.fields(self) if getattr(self, f.name) is None]
+        # The tools' own variables (DBT_TARGET_PATH) stay: a caller may point one subprocess's artifacts elsewhere.
+        return [f.metadata["variable"] for f in dataclasses.fields(self)
+                if getattr(self, f.name) is None and f.metadata["variable"].startswith("PW_")]
 
     @classmethod
     def variable(cls, name: str) -> str:
