@@ -154,6 +154,8 @@ def test_inspect_writes_nothing(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("PW_WAREHOUSE_PATH", str(warehouse))
     monkeypatch.setenv("PW_DUCKDB_TEMP_DIR", str(tmp_path / "tmp"))
     monkeypatch.setenv("PW_MAPPING_DIR", str(tmp_path / "mappings"))
+    # Another build's published path (the session's pipeline fixture sets one) must not decide this one's.
+    monkeypatch.setenv("PW_PUBLISHED_PATH", str(tmp_path / "published" / warehouse.name))
     before = _files(tmp_path)
     assert main(["inspect", str(path)]) == 0
     out = capsys.readouterr().out
