@@ -18,14 +18,7 @@ final as (
 
     select
         flag_id,
-        source_system,
-        source_table,
-        source_record_id,
-        partner_id,
-        rule,
-        field_name,
-        flagged_value,
-        detail,
+        {{ quality_flag_columns() }},
         _source_file,
         _source_line
     from unioned

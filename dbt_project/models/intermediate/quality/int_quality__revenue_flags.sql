@@ -195,16 +195,8 @@ unioned as (
 final as (
 
     select
-        {{ dbt.hash(dbt.concat(['source_system', "'|'", 'source_table', "'|'", 'source_record_id', "'|'", 'rule',
-                                "'|'", 'field_name'])) }} as flag_id,
-        source_system,
-        source_table,
-        source_record_id,
-        partner_id,
-        rule,
-        field_name,
-        flagged_value,
-        detail,
+        {{ quality_flag_id() }} as flag_id,
+        {{ quality_flag_columns() }},
         _source_file,
         _source_line
     from unioned

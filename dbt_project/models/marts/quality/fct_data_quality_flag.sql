@@ -15,14 +15,7 @@ final as (
 
     select
         flag_id,
-        source_system,
-        source_table,
-        source_record_id,
-        partner_id,
-        rule,
-        field_name,
-        flagged_value,
-        detail,
+        {{ quality_flag_columns() }},
         {{ revenue_as_of_date() }} as as_of_date,
         _source_file,
         cast(_source_line as bigint) as _source_line
