@@ -108,8 +108,9 @@ def _contract_column(name: str, column: pa.Column, key: list[str]) -> dict:
         "data_type": LOGICAL_TYPES[logical_type].lower(),
         "config": {"meta": column_meta},
     }
-    if meta.get("required") or name in key:
-        rendered["data_tests"] = ["not_null"]
+    # No `not_null` data test on required and key columns: the loader quarantines every row missing one
+    # (data_contracts: rule not_nullable), so a raw table never holds such a null and a dbt test re-checking
+    # it would cost a node per column every build for nothing (issue #14). `meta.required` still says which are.
     return rendered
 
 

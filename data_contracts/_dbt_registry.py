@@ -107,13 +107,18 @@ def _contract_order(system: str, entity: str) -> int:
     return [e for s, e in CONTRACTS if s == system].index(entity)
 
 
+# The generic tests that declare a model's grain, and their argument naming the key columns.
+KEY_TESTS = {"row_rules": "unique_key", "at_most_one_row_per_key": "key_columns"}
+
+
 def _one_column_key(model: dict) -> str | None:
     for test in model.get("data_tests") or []:
-        if isinstance(test, dict) and "at_most_one_row_per_key" in test:
-            body = test["at_most_one_row_per_key"] or {}
-            columns = body.get("arguments", body).get("key_columns") or []
-            if len(columns) == 1:
-                return columns[0]
+        for name, argument in KEY_TESTS.items():
+            if isinstance(test, dict) and name in test:
+                body = test[name] or {}
+                columns = body.get("arguments", body).get(argument) or []
+                if len(columns) == 1:
+                    return columns[0]
     return None
 
 

@@ -1,8 +1,8 @@
 """The dbt project stays in step with the pandera contracts, the one definition of every raw table.
 
 Fails when the committed sources yml differs from what the contracts render (fix: `python -m
-data_contracts._dbt --write`), when a raw entity has no staging model, or when a staging model's accepted_values
-test and the contract's allowed codes disagree.
+data_contracts._dbt --write`), when a raw entity has no staging model or its staging model declares no key, or when
+the accepted_values rules of a staging model's row_rules test and the contract's allowed codes disagree.
 """
 
 from __future__ import annotations
@@ -66,8 +66,8 @@ def test_every_raw_entity_has_a_documented_staging_model(system: str, entity: st
     assert model in models, f"{model} is not documented in _{system}__models.yml"
     sql = (STAGING_DIR / system / f"{model}.sql").read_text(encoding="utf-8")
     assert f"source('{system}', '{entity}')" in sql, f"{model} does not read its source"
-    model_tests = [_test_arguments(t, "at_most_one_row_per_key") for t in models[model].get("data_tests", [])]
-    assert any(model_tests), f"{model} has no at_most_one_row_per_key test"
+    keys = [(_test_arguments(t, "row_rules") or {}).get("unique_key") for t in models[model].get("data_tests", [])]
+    assert any(keys), f"{model} has no row_rules test with its unique_key"
 
 
 @pytest.mark.parametrize(("system", "entity"), ENTITIES, ids=[f"{s}.{e}" for s, e in ENTITIES])
@@ -75,16 +75,14 @@ def test_accepted_values_match_contract_codes(system: str, entity: str) -> None:
     schema = CONTRACTS[(system, entity)]
     model = _models_yml(system)[f"stg_{system}__{entity}"]
     accepted = []
-    for column in model.get("columns", []):
-        for test in column.get("data_tests", []):
-            arguments = _test_arguments(test, "accepted_values")
-            if arguments:
-                accepted.append(sorted(arguments["values"]))
+    for test in model.get("data_tests", []):
+        arguments = _test_arguments(test, "row_rules") or {}
+        accepted += [sorted(values) for values in (arguments.get("accepted_values") or {}).values()]
     for name, column in schema.columns.items():
         allowed = (column.metadata or {}).get("allowed")
         if allowed:
             assert sorted(allowed) in accepted, (
-                f"stg_{system}__{entity}: no accepted_values test with the contract's codes for {name}: {allowed}"
+                f"stg_{system}__{entity}: no accepted_values rule with the contract's codes for {name}: {allowed}"
             )
 
 
