@@ -1,10 +1,15 @@
-"""Benchmark: generate a sample at a chosen scale, then time each stage and its peak memory.
+"""Benchmark: at several sample sizes in one run, time each stage (wall and CPU seconds, peak RSS), print issue 14's
+targets as ratios side by side, and a stage table across the sizes that flags any stage growing faster than the data.
 
-    python -m benchmarks.run --partners 2000 [--workdir bench_out] [--keep]
+    python -m benchmarks.run --partners 300 2000 [--workdir bench_out] [--keep] [--memory-limit 1GB]
 
-Stages run as child processes so each one's peak RSS is its own: generate, load+validate (our loaders),
-the same files loaded by plain DuckDB SQL (read_csv / read_json / read_parquet into tables: the floor our
-loads are compared with), and dbt build. Prints figures; asserts nothing (speed targets are not tests).
+Each size: generate; load+validate (`python -m connectors`); the same files loaded by plain DuckDB SQL (read_csv /
+read_json / read_parquet into tables: the floor our loads are compared with); then the pipeline exactly as `make run`
+runs it (`python -m orchestration.cli run`): a full run on a fresh warehouse, a night with ~1% new data, and a night
+with no new file. Once: the whole dbt project (`dbt build`, unit tests included) on a 100-partner warehouse, and a
+full run at the largest size with PW_DUCKDB_MEMORY_LIMIT=1GB. The stages call the project's own commands, never a
+copy of them, so the figures follow whatever the loader and the pipeline's dbt step do. Each stage is a child
+process: its CPU time and peak RSS are its own. Prints figures; asserts nothing (speed targets are not tests).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 from settings import PROJECT_ROOT, Settings
@@ -50,14 +56,25 @@ for source in SOURCES.values():
 print(json.dumps({'rows': rows}))
 """
 
+# What a run with no new file must say (issue 14); the bench reports whether the pipeline's output says it.
+NOTHING_NEW = "nothing new arrived"
+# A stage growing this much faster than the data between two sizes is flagged (CPU time; 10% for noise).
+GROWTH_TOLERANCE = 1.1
+# The stage table's stages, in order (a size's other stages are reported in the targets).
+TABLE_STAGES = ("generate", "load+validate", "plain DuckDB floor", "full run", "night +1%", "night, no new file")
+
 
 def workspace_env(base: Mapping[str, str], folder: Path) -> dict[str, str]:
-    """base, with the landing zone, working warehouse and DuckDB temp folder inside folder."""
+    """base, with the landing zone, warehouse, published copy, reports, DuckDB temp folder and Dagster home
+    inside folder (a bench never touches the working or published warehouse)."""
     return {
         **base,
         "PW_LANDING_DIR": str(folder / "landing"),
-        "PW_WAREHOUSE_PATH": str(folder / "warehouse.duckdb"),
+        "PW_WAREHOUSE_PATH": str(folder / "warehouse" / "warehouse.duckdb"),
+        "PW_PUBLISHED_PATH": str(folder / "published" / "warehouse.duckdb"),
+        "PW_REPORTS_DIR": str(folder / "reports"),
         "PW_DUCKDB_TEMP_DIR": str(folder / "tmp"),
+        "DAGSTER_HOME": str(folder / "dagster_home"),
     }
 
 
@@ -68,21 +85,29 @@ class Stage:
     peak_mb: float
     rows: int | None = None
     cpu_seconds: float = 0.0  # user + system: unlike wall time, barely moved by other work on the machine
+    ok: bool = True
+    log: Path | None = None
 
 
-def run_stage(name: str, command: list[str], env: dict[str, str]) -> tuple[Stage, str]:
+def run_stage(name: str, command: list[str], env: dict[str, str], log_dir: Path, check: bool = True) -> tuple[Stage, str]:
+    """Run one stage as a child process; its output goes to log_dir/<name>.log, its stdout is also returned."""
     print(f"[bench] {name} ...", file=sys.stderr, flush=True)
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log = log_dir / f"{name.replace(' ', '_').replace('/', '_')}.log"
     started = time.perf_counter()
-    process = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True)
-    output = process.stdout.read()
-    _, status, usage = os.wait4(process.pid, 0)
+    with log.open("w") as err:
+        process = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=err, text=True)
+        output = process.stdout.read()
+        _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"[bench] stage {name} failed (exit {os.waitstatus_to_exitcode(status)}) after {seconds:.1f}s")
+    log.write_text(output + log.read_text())
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0 and check:
+        raise SystemExit(f"[bench] stage {name} failed (exit {code}) after {seconds:.1f}s: see {log}")
     cpu = usage.ru_utime + usage.ru_stime
-    print(f"[bench] {name}: {seconds:.1f}s wall, {cpu:.1f}s CPU, peak {usage.ru_maxrss / 1024:.0f} MB",
-          file=sys.stderr, flush=True)
-    return Stage(name, seconds, usage.ru_maxrss / 1024, cpu_seconds=cpu), output
+    print(f"[bench] {name}: {seconds:.1f}s wall, {cpu:.1f}s CPU, peak {usage.ru_maxrss / 1024:.0f} MB"
+          + ("" if code == 0 else f", FAILED (exit {code})"), file=sys.stderr, flush=True)
+    return Stage(name, seconds, usage.ru_maxrss / 1024, cpu_seconds=cpu, ok=code == 0, log=log), output
 
 
 def landing_size(landing: Path) -> tuple[int, int]:
@@ -90,58 +115,114 @@ def landing_size(landing: Path) -> tuple[int, int]:
     return len(files), sum(p.stat().st_size for p in files)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--partners", type=int, default=2000)
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--workdir", type=Path, default=PROJECT_ROOT / "bench_out")
-    parser.add_argument("--skip-dbt", action="store_true", help="only generate and load")
-    parser.add_argument("--keep", action="store_true", help="keep the generated files and warehouse")
-    parser.add_argument("--skip-floor", action="store_true",
-                        help="skip the stages that measure the least any night can cost (night_floor_stages)")
-    args = parser.parse_args(argv)
+@dataclass
+class SizeResult:
+    partners: int
+    files: int
+    size: int
+    stages: dict[str, Stage]
+    said_nothing_new: bool | None = None
 
-    work = args.workdir / f"p{args.partners}"
+
+def python_command(*args: str) -> list[str]:
+    return [sys.executable, *args]
+
+
+def generate(work: Path, partners: int, seed: int, env: dict[str, str]) -> Stage:
+    stage, _ = run_stage("generate", python_command("-m", "sample", "--partners", str(partners), "--seed", str(seed),
+                                                    "--out", str(work / "landing")), env, work / "logs")
+    return stage
+
+
+def pipeline_run(name: str, env: dict[str, str], log_dir: Path, as_of: date, check: bool = True) -> Stage:
+    """The pipeline as `make run` runs it, for the night of as_of."""
+    stage, _ = run_stage(name, python_command("-m", "orchestration.cli", "run"),
+                         {**env, "PW_AS_OF_DATE": as_of.isoformat()}, log_dir, check=check)
+    return stage
+
+
+def measure_size(partners: int, seed: int, work: Path, memory_limit: str = "") -> SizeResult:
+    """Every stage at one size: loads and the floor on one warehouse, the pipeline's nights on another; with
+    memory_limit, also a full run under that DuckDB memory limit on a third."""
     shutil.rmtree(work, ignore_errors=True)
-    landing, warehouse = work / "landing", work / "warehouse.duckdb"
-    env = workspace_env(os.environ, work)
-    python = sys.executable
-    stages = []
-    stage, _ = run_stage("generate", [python, "-m", "sample", "--partners", str(args.partners),
-                                      "--seed", str(args.seed), "--out", str(landing)], env)
-    stages.append(stage)
+    env, logs = workspace_env(os.environ, work), work / "logs"
+    stages = {"generate": generate(work, partners, seed, env)}
+    landing = work / "landing"
     files, size = landing_size(landing)
+    as_of = date.fromisoformat(json.loads((landing / "_ground_truth" / "ground_truth.json").read_text())["as_of"])
 
-    stage, _ = run_stage("load+validate", [python, "-m", "connectors"], env)
+    load_env = workspace_env(os.environ, work / "load_only")
+    load_env["PW_LANDING_DIR"] = str(landing)
+    stage, _ = run_stage("load+validate", python_command("-m", "connectors"), load_env, logs)
     import duckdb
 
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with duckdb.connect(load_env["PW_WAREHOUSE_PATH"], read_only=True) as con:
         stage.rows = con.execute("SELECT sum(rows_read) FROM ops.loaded_files WHERE status = 'loaded'").fetchone()[0]
-    stages.append(stage)
+    stages["load+validate"] = stage
 
     settings = Settings.from_env(env)
-    threads, memory = str(settings.duckdb_threads), settings.duckdb_memory_limit
-    stage, output = run_stage("plain DuckDB floor", [python, "-c", FLOOR_SQL, str(landing), str(work / "floor.duckdb"),
-                                                    threads, memory], env)
+    stage, output = run_stage("plain DuckDB floor", python_command(
+        "-c", FLOOR_SQL, str(landing), str(work / "floor.duckdb"), str(settings.duckdb_threads),
+        settings.duckdb_memory_limit), env, logs)
     stage.rows = json.loads(output.strip().splitlines()[-1])["rows"]
-    stages.append(stage)
+    stages["plain DuckDB floor"] = stage
 
-    if not args.skip_dbt:
-        dbt_env = dbt_environment(settings, base=env)
-        stage, _ = run_stage("dbt build", dbt_command(*BUILD_ARGS, "--quiet"), dbt_env)
-        stages.append(stage)
-        increment_rows = write_increment(landing, args.partners, args.seed, work / "increment")
-        stage, _ = run_stage("night+1: load", [python, "-m", "connectors"], env)
-        stage.rows = increment_rows
-        stages.append(stage)
-        stage, _ = run_stage("night+1: dbt build", dbt_command(*BUILD_ARGS, "--quiet"), dbt_env)
-        stages.append(stage)
-        if not args.skip_floor:
-            stages.extend(night_floor_stages(dbt_env, work, args.seed))
+    stages["full run"] = pipeline_run("full run", env, logs, as_of)
+    if memory_limit:
+        stages["memory-limited run"] = memory_limited_run(env, work / "memory_limited", as_of, memory_limit)
+    increment_rows = write_increment(landing, partners, seed, work / "increment")
+    stages["night +1%"] = pipeline_run("night +1%", env, logs, as_of + timedelta(days=1))
+    stages["night +1%"].rows = increment_rows
+    quiet = pipeline_run("night, no new file", env, logs, as_of + timedelta(days=2))
+    stages["night, no new file"] = quiet
+    said = NOTHING_NEW in quiet.log.read_text().lower()
+    return SizeResult(partners, files, size, stages, said_nothing_new=said)
 
-    print_report(args.partners, files, size, stages)
+
+def dbt_project_stage(seed: int, work: Path) -> Stage:
+    """The whole dbt project (every model, seed, data and unit test) on a 100-partner warehouse: dbt's fixed cost."""
+    shutil.rmtree(work, ignore_errors=True)
+    env, logs = workspace_env(os.environ, work), work / "logs"
+    generate(work, 100, seed, env)
+    run_stage("load 100 partners", python_command("-m", "connectors"), env, logs)
+    dbt_env = dbt_environment(Settings.from_env(env), base=env)
+    stage, _ = run_stage("dbt project, 100 partners", dbt_command("build", "--quiet"), dbt_env, logs)
+    return stage
+
+
+def memory_limited_run(env: dict[str, str], work: Path, as_of: date, limit: str) -> Stage:
+    """A full run on the same files into a fresh warehouse with PW_DUCKDB_MEMORY_LIMIT=limit: completes or not,
+    and its peak RSS."""
+    limited_env = {**workspace_env(env, work), "PW_LANDING_DIR": env["PW_LANDING_DIR"], "PW_DUCKDB_MEMORY_LIMIT": limit}
+    return pipeline_run(f"full run, memory limit {limit}", limited_env, work / "logs", as_of, check=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--partners", type=int, nargs="+", default=[300, 2000],
+                        help="sample sizes, smallest first (default: 300 2000, the default sample and a larger one)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--workdir", type=Path, default=PROJECT_ROOT / "bench_out")
+    parser.add_argument("--memory-limit", default="1GB",
+                        help="PW_DUCKDB_MEMORY_LIMIT of the extra full run at the largest size ('' to skip it)")
+    parser.add_argument("--keep", action="store_true", help="keep the generated files and warehouses")
+    parser.add_argument("--night-floor", action="store_true",
+                        help="also measure the least any night can cost at the largest size (night_floor_stages)")
+    args = parser.parse_args(argv)
+    sizes = sorted(set(args.partners))
+
+    results = [measure_size(partners, args.seed, args.workdir / f"p{partners}",
+                            memory_limit=args.memory_limit if partners == sizes[-1] else "") for partners in sizes]
+    dbt_project = dbt_project_stage(args.seed, args.workdir / "p100_dbt")
+    limited = results[-1].stages.get("memory-limited run")
+    floor = night_floor_stages(args.workdir / f"p{sizes[-1]}", args.seed) if args.night_floor else []
+
+    print_stage_table(results)
+    print_targets(results, dbt_project, limited)
+    if floor:
+        print_night_floor(results[-1], floor)
     if not args.keep:
-        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(args.workdir, ignore_errors=True)
     return 0
 
 
@@ -157,25 +238,27 @@ TIME_BASED_PARTNER_MODELS = [
 ]
 
 
-def night_floor_stages(dbt_env: dict[str, str], work: Path, seed: int) -> list[Stage]:
+def night_floor_stages(work: Path, seed: int) -> list[Stage]:
     """What no incremental design can save on a night (what docs/operations.md's "dbt: full rebuilds" rests on):
-    dbt's own cost per model and test, measured by building the whole project on a 100-partner warehouse; plus,
-    beyond what that tiny build already spent on them, the partner identity (resolved over all records at once:
-    one record can merge two partners) and the partner-level marts that depend on the as-of date (activity windows,
-    staleness, expiry), each rebuilt on the full warehouse and on the tiny one."""
+    beyond what the whole project on a 100-partner warehouse already spent on them, the partner identity (resolved
+    over all records at once: one record can merge two partners) and the partner-level marts that depend on the
+    as-of date (activity windows, staleness, expiry), each rebuilt on the full warehouse (the size's pipeline
+    warehouse) and on a tiny one."""
     build = [*BUILD_ARGS, "--quiet"]
+    env = workspace_env(os.environ, work)
+    full_env = dbt_environment(Settings.from_env(env), base=env)
     tiny = work / "floor_tiny"
-    tiny_env = workspace_env(dbt_env, tiny)
-    python = sys.executable
-    run_stage("floor: generate 100 partners", [python, "-m", "sample", "--partners", "100",
-                                               "--seed", str(seed), "--out", str(tiny / "landing")], tiny_env)
-    run_stage("floor: load 100 partners", [python, "-m", "connectors"], tiny_env)
-    stage, _ = run_stage("floor: dbt, 100 partners", dbt_command(*build), tiny_env)
-    stages = [stage]
+    tiny_env = workspace_env(os.environ, tiny)
+    generate(tiny, 100, seed, tiny_env)
+    run_stage("floor: load 100 partners", python_command("-m", "connectors"), tiny_env, tiny / "logs")
+    tiny_env = dbt_environment(Settings.from_env(tiny_env), base=tiny_env)
+    run_stage("floor: dbt, 100 partners", dbt_command(*build), tiny_env, tiny / "logs")
+    stages = []
     for name, selection in (("floor: + identity", ["path:models/intermediate/partner"]),
                             ("floor: + time-based marts", TIME_BASED_PARTNER_MODELS)):
-        full, _ = run_stage(f"{name} (full)", dbt_command(*build, "--select", *selection), dbt_env)
-        small, _ = run_stage(f"{name} (100 partners)", dbt_command(*build, "--select", *selection), tiny_env)
+        full, _ = run_stage(f"{name} (full)", dbt_command(*build, "--select", *selection), full_env, tiny / "logs")
+        small, _ = run_stage(f"{name} (100 partners)", dbt_command(*build, "--select", *selection), tiny_env,
+                             tiny / "logs")
         stages.append(Stage(name, max(full.seconds - small.seconds, 0.0), full.peak_mb,
                             cpu_seconds=max(full.cpu_seconds - small.cpu_seconds, 0.0)))
     return stages
@@ -184,13 +267,12 @@ def night_floor_stages(dbt_env: dict[str, str], work: Path, seed: int) -> list[S
 def write_increment(landing: Path, partners: int, seed: int, scratch: Path) -> int:
     """A next night with about 1% of the data: the generator's extracts for 1% of the partners, dated one
     day later (same ids, so most rows are corrected versions of known records, as in a real delta)."""
-    from datetime import date, timedelta
-
-    from sample import generate
+    from sample import generate as generate_sample
 
     truth = json.loads((landing / "_ground_truth" / "ground_truth.json").read_text())
     next_night = date.fromisoformat(truth["as_of"]) + timedelta(days=1)
-    summary = generate(scratch, partners=max(1, partners // 100), seed=seed + 1, as_of=next_night, progress=False)
+    summary = generate_sample(scratch, partners=max(1, partners // 100), seed=seed + 1, as_of=next_night,
+                              progress=False)
     rows = 0
     for entry in summary["files"]:
         if entry["kind"] == "redelivered":
@@ -202,33 +284,80 @@ def write_increment(landing: Path, partners: int, seed: int, scratch: Path) -> i
     return rows
 
 
-def print_report(partners: int, files: int, size: int, stages: list[Stage]) -> None:
-    print(f"\npartner-warehouse benchmark: {partners:,} partners, {files} files, {size / 1e6:,.1f} MB of extracts\n")
-    print(f"{'stage':<27}{'wall s':>9}{'CPU s':>9}{'peak MB':>10}{'rows':>13}{'rows/s':>12}{'MB/s':>9}")
-    for s in stages:
-        rate = f"{s.rows / s.seconds:,.0f}" if s.rows else ""
-        mbps = f"{size / 1e6 / s.seconds:,.1f}" if s.name in ("load+validate", "plain DuckDB floor") else ""
-        rows = f"{s.rows:,}" if s.rows else ""
-        print(f"{s.name:<27}{s.seconds:>9.1f}{s.cpu_seconds:>9.1f}{s.peak_mb:>10.0f}{rows:>13}{rate:>12}{mbps:>9}")
-    by_name = {s.name: s for s in stages}
-    if "load+validate" in by_name and "plain DuckDB floor" in by_name:
-        ratio = by_name["load+validate"].seconds / by_name["plain DuckDB floor"].seconds
-        print(f"\nload+validate takes {ratio:.1f}x the plain DuckDB load of the same files.")
-    if "night+1: load" in by_name:
-        full = by_name["load+validate"].seconds + by_name["dbt build"].seconds
-        night = by_name["night+1: load"].seconds + by_name["night+1: dbt build"].seconds
-        print(f"a night with ~1% new data costs {night:.1f}s vs {full:.1f}s for the full build "
-              f"({night / full:.0%}; load alone {by_name['night+1: load'].seconds / by_name['load+validate'].seconds:.0%}).")
-        full_cpu = by_name["load+validate"].cpu_seconds + by_name["dbt build"].cpu_seconds
-        night_cpu = by_name["night+1: load"].cpu_seconds + by_name["night+1: dbt build"].cpu_seconds
-        print(f"in CPU time: {night_cpu:.1f}s vs {full_cpu:.1f}s ({night_cpu / full_cpu:.0%}).")
-        floor = [by_name.get(n) for n in ("night+1: load", "floor: dbt, 100 partners", "floor: + identity",
-                                          "floor: + time-based marts")]
-        if all(floor):
-            wall, cpu = sum(s.seconds for s in floor), sum(s.cpu_seconds for s in floor)
-            print(f"least a dbt night can cost with everything else incremental (night load + the whole dbt project "
-                  f"on 100 partners + what identity and the time-based marts add at full size): {wall:.1f}s "
-                  f"({wall / full:.0%}), {cpu:.1f} CPU s ({cpu / full_cpu:.0%}).")
+# ------------------------------------------------------------------------------------------ report
+def growth_flags(results: list[SizeResult], name: str) -> list[str]:
+    """Per size after the first: the stage's CPU growth from the previous size over the data's (extract bytes);
+    '!' marks a stage growing faster than the data."""
+    cells = [""]
+    for previous, current in zip(results, results[1:]):
+        before, after = previous.stages.get(name), current.stages.get(name)
+        if not before or not after or before.cpu_seconds <= 0:
+            cells.append("")
+            continue
+        growth, data = after.cpu_seconds / before.cpu_seconds, current.size / previous.size
+        cells.append(f"x{growth:.1f}/{data:.1f}" + (" !" if growth > data * GROWTH_TOLERANCE else ""))
+    return cells
+
+
+def print_stage_table(results: list[SizeResult]) -> None:
+    print("\npartner-warehouse benchmark (wall s / CPU s / peak MB per size; growth: CPU x over data x from the "
+          "previous size, ! = faster than the data)\n")
+    for result in results:
+        print(f"  {result.partners:>7,} partners: {result.files} files, {result.size / 1e6:,.1f} MB of extracts, "
+              f"{result.stages['load+validate'].rows or 0:,} rows loaded")
+    header = f"\n{'stage':<22}" + "".join(f"{f'{r.partners:,} partners':>34}" for r in results)
+    print(header)
+    for name in TABLE_STAGES:
+        cells = []
+        for result, growth in zip(results, growth_flags(results, name)):
+            stage = result.stages.get(name)
+            text = f"{stage.seconds:.1f} / {stage.cpu_seconds:.1f} / {stage.peak_mb:.0f}" if stage else "-"
+            cells.append(f"{text + ('  ' + growth if growth else ''):>34}")
+        print(f"{name:<22}" + "".join(cells))
+
+
+def print_targets(results: list[SizeResult], dbt_project: Stage, limited: Stage | None) -> None:
+    """Issue 14's targets, each as the measured ratio next to the target, one column per size."""
+    print(f"\n{'target':<58}" + "".join(f"{f'{r.partners:,}':>14}" for r in results))
+
+    def row(label: str, cell) -> None:
+        print(f"{label:<58}" + "".join(f"{cell(r):>14}" for r in results))
+
+    def load_ratio(r: SizeResult) -> str:
+        load, floor = r.stages["load+validate"], r.stages["plain DuckDB floor"]
+        return f"{load.cpu_seconds / floor.cpu_seconds:.2f}x" if floor.cpu_seconds else "-"
+
+    row("load+validate / plain DuckDB load, CPU s (<= 1.5x)", load_ratio)
+    row("load+validate peak RSS, MB (flat in file size)", lambda r: f"{r.stages['load+validate'].peak_mb:.0f}")
+    row("full run (make run), wall s (<= 60 s on the default sample)", lambda r: f"{r.stages['full run'].seconds:.1f}")
+
+    def night_share(r: SizeResult) -> str:
+        full, night = r.stages["full run"], r.stages["night +1%"]
+        allowed = 0.1 * full.seconds + 15
+        return f"{night.seconds:.0f}/{allowed:.0f}s" + (" ok" if night.seconds <= allowed else "")
+
+    row("1% night, wall s / (10% of full run + 15 s)", night_share)
+    row("1% night, share of full run (wall; compass 5%)",
+        lambda r: f"{r.stages['night +1%'].seconds / r.stages['full run'].seconds:.0%}")
+    row("no new file: wall s, share of full run",
+        lambda r: f"{r.stages['night, no new file'].seconds:.0f}s "
+                  f"{r.stages['night, no new file'].seconds / r.stages['full run'].seconds:.0%}")
+    row(f'no new file: says "{NOTHING_NEW}"', lambda r: "yes" if r.said_nothing_new else "no")
+    print(f"\nwhole dbt project (dbt build, unit tests included) on 100 partners: {dbt_project.seconds:.1f} s wall "
+          f"(target <= 10 s), {dbt_project.cpu_seconds:.1f} CPU s, peak {dbt_project.peak_mb:.0f} MB")
+    if limited:
+        outcome = "completed" if limited.ok else f"FAILED (see {limited.log})"
+        print(f"{limited.name} at {results[-1].partners:,} partners: {outcome}, {limited.seconds:.1f} s wall, "
+              f"{limited.cpu_seconds:.1f} CPU s, peak RSS {limited.peak_mb:.0f} MB")
+
+
+def print_night_floor(result: SizeResult, floor: list[Stage]) -> None:
+    full, night = result.stages["full run"], result.stages["night +1%"]
+    for stage in floor:
+        print(f"{stage.name} at {result.partners:,} partners: {stage.seconds:.1f} s wall, {stage.cpu_seconds:.1f} CPU s")
+    wall = sum(s.seconds for s in floor)
+    print(f"identity and time-based marts add {wall:.1f} s to any night ({wall / full.seconds:.0%} of the full run; "
+          f"the 1% night took {night.seconds:.1f} s)")
 
 
 if __name__ == "__main__":

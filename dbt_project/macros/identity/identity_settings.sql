@@ -8,6 +8,12 @@
                                   "crowded" (a shared mailbox domain, a generic name) and proves nothing
     identity_max_id_group         an external id value held by more records than this (all systems) is a
                                   placeholder ("000000000") rather than an identity, and is ignored
+    identity_max_block_records    a fuzzy-name block (a rare word or the first four letters of the name, in one
+                                  country) of more records than this is not compared pairwise: its pairs would grow
+                                  with the square of the data (see int_partner__name_edges, Blocking)
+    identity_common_token_share   a name word held by more than this share of all name records is a common word of
+                                  company names ("solutions", "gmbh") and never forms a block
+    identity_max_name_tokens      how many leading words of a name key form blocks
 -#}
 {% macro identity_setting(name) -%}
     {%- set defaults = {
@@ -15,6 +21,9 @@
         'identity_fuzzy_threshold': 0.93,
         'identity_max_per_system': 2,
         'identity_max_id_group': 8,
+        'identity_max_block_records': 25,
+        'identity_common_token_share': 0.02,
+        'identity_max_name_tokens': 8,
     } -%}
     {{- return(var(name, defaults[name])) -}}
 {%- endmacro %}

@@ -104,6 +104,19 @@ crowded_domains as (
 
 ),
 
+-- Crowded domains leave before the pairs are formed: a domain block then holds at most identity_max_per_system
+-- records of each system, so its pairs do not grow with the data (a hosting domain held by thousands would).
+domain_records as (
+
+    select records.*
+    from records
+    left join crowded_domains
+        on records.web_domain = crowded_domains.web_domain
+    where records.web_domain is not null
+        and crowded_domains.web_domain is null
+
+),
+
 domain_edges as (
 
     select
@@ -112,14 +125,11 @@ domain_edges as (
         'web_domain' as match_rule,
         0.9 as match_confidence,
         {{ dbt.concat(["'web_domain='", 'a.web_domain']) }} as evidence
-    from records as a
-    inner join records as b
+    from domain_records as a
+    inner join domain_records as b
         on a.web_domain = b.web_domain
         and a.node_id < b.node_id
-    left join crowded_domains
-        on a.web_domain = crowded_domains.web_domain
-    where crowded_domains.web_domain is null
-        and not (a.scope = 'candidate' and b.scope = 'candidate')
+    where not (a.scope = 'candidate' and b.scope = 'candidate')
         and not {{ identity_conflict('a', 'b') }}
         and case
             -- A candidate must have the same name or the other's leading words ("sharma" / "sharma partners"):

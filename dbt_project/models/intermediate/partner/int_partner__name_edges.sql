@@ -10,11 +10,24 @@
     fuzzy_name    across systems, similar names: name_similarity of the name keys >= identity_fuzzy_threshold, or one
                   name is the other's leading words ("brightwave one" / "brightwave one systems"; a single word
                   like "brightwave" only if it starts a single longer name in the country), compared within the same
-                  country (or no country) and the same first four letters of the name key (the blocking key, which
-                  keeps this near-linear); the pair must be each side's unique best candidate in the other's system.
+                  country (or no country) and a shared block (see "Blocking" below); the pair must be each side's
+                  unique best candidate in the other's system.
                   Also the same name key in two countries when no system holds that name twice (a finance entity
                   booked in a neighbouring country; confidence 0.75), if the name has several words.
                   Never within one system: duplicates need exact evidence or the very same name.
+
+    Blocking (which pairs fuzzy_name scores), rules unioned as in Splink's company-matching examples, so the pairs
+    grow with the records and not with their square:
+    - a rare name token: two names sharing a word that is not a common word of company names (one held by more than
+      identity_common_token_share of all name records: "solutions", "gmbh", "systems" never form a block);
+    - the same first four letters of the name key (a typo in the one distinctive word still meets its partner);
+    each within one country (a record without a country meets its key in every country). A block of more than
+    identity_max_block_records records (default 25) is skipped: with every block that small, the pairs are at most
+    25 per record and block, so they grow linearly with the records; a word or stem that crowded in one country (a
+    common surname) is weak evidence, and its names meet only through another, rarer, shared word. Only the first
+    identity_max_name_tokens words of a name form blocks (names are rarely longer). Measured on the sample
+    (docs/operations.md, "Identity blocking"): nothing skipped at 2k partners (largest block 23), the same edges at
+    20k but 8 of 14,281, 71 of 35,052 at 50k (recall unchanged, fewer false matches).
 
     Guards against over-merging:
     - a name edge may only join two exact-evidence clusters (int_partner__exact_components) that hold no system in
@@ -27,6 +40,9 @@
 -#}
 {%- set max_per_system = identity_setting('identity_max_per_system') -%}
 {%- set fuzzy_threshold = identity_setting('identity_fuzzy_threshold') -%}
+{%- set max_block_records = identity_setting('identity_max_block_records') -%}
+{%- set common_token_share = identity_setting('identity_common_token_share') -%}
+{%- set max_name_tokens = identity_setting('identity_max_name_tokens') -%}
 
 with
 
@@ -225,30 +241,90 @@ exact_name_pairs as (
 
 ),
 
--- Similar names: same blocking key and country; a record without a country meets all of its blocking key.
+-- ------------------------------------------------------------------------------------------ blocking
+-- The words of every name key, one row each (split_part per position: portable, no array functions).
+name_tokens as (
+
+    {%- for position in range(1, max_name_tokens + 1) %}
+    select
+        node_id,
+        {{ dbt.split_part('name_key', "' '", position) }} as token
+    from records
+    -- names of fewer words have no word at this position (Spark's split_part would fail past the end)
+    where length(name_key) - length(replace(name_key, ' ', '')) >= {{ position - 1 }}
+    {{- '\n    union all' if not loop.last }}
+    {%- endfor %}
+
+),
+
+-- Words too common in company names to say anything ("solutions", "gmbh"): a share of all name records, so the
+-- rule is the same on a small warehouse and a large one.
+common_tokens as (
+
+    select token
+    from name_tokens
+    group by token
+    having count(distinct node_id) > {{ common_token_share }} * (select count(*) from records)
+
+),
+
+block_members as (
+
+    select distinct
+        fuzzy_records.node_id,
+        fuzzy_records.source_system,
+        fuzzy_records.name_key,
+        fuzzy_records.country_code,
+        {{ dbt.concat(["'token:'", 'name_tokens.token']) }} as block_key
+    from fuzzy_records
+    inner join name_tokens on fuzzy_records.node_id = name_tokens.node_id
+    left join common_tokens on name_tokens.token = common_tokens.token
+    where common_tokens.token is null and name_tokens.token <> ''
+    union all
+    select node_id, source_system, name_key, country_code, {{ dbt.concat(["'prefix:'", 'blocking_key']) }}
+    from fuzzy_records
+
+),
+
+-- A block is a key in one country (no country: its own block); one larger than identity_max_block_records is skipped.
+small_blocks as (
+
+    select block_key, country_code
+    from block_members
+    group by block_key, country_code
+    having count(*) <= {{ max_block_records }}
+
+),
+
+blocked_members as (
+
+    select block_members.*
+    from block_members
+    inner join small_blocks
+        on block_members.block_key = small_blocks.block_key
+        and coalesce(block_members.country_code, '') = coalesce(small_blocks.country_code, '')
+
+),
+
+-- Similar names: a shared small block in one country; a record without a country meets its key in every country.
 blocked_pairs as (
 
     select pairs.node_id_a, pairs.node_id_b
     from (
         select left_record.node_id as node_id_a, right_record.node_id as node_id_b
-        from fuzzy_records as left_record
-        inner join fuzzy_records as right_record
-            on left_record.country_code = right_record.country_code
-            and left_record.blocking_key = right_record.blocking_key
+        from blocked_members as left_record
+        inner join blocked_members as right_record
+            on left_record.block_key = right_record.block_key
             and left_record.node_id < right_record.node_id
-        where left_record.name_key <> right_record.name_key
+            -- never within one system, and an identical name is the exact rule's
             and left_record.source_system <> right_record.source_system
-        union
-        select
-            case when left_record.node_id < right_record.node_id then left_record.node_id else right_record.node_id end,
-            case when left_record.node_id < right_record.node_id then right_record.node_id else left_record.node_id end
-        from fuzzy_records as left_record
-        inner join fuzzy_records as right_record
-            on left_record.blocking_key = right_record.blocking_key
-            and left_record.node_id <> right_record.node_id
-        where left_record.country_code is null
             and left_record.name_key <> right_record.name_key
-            and left_record.source_system <> right_record.source_system
+            and (
+                left_record.country_code = right_record.country_code
+                or left_record.country_code is null
+                or right_record.country_code is null
+            )
+        group by left_record.node_id, right_record.node_id
     ) as pairs
     inner join fuzzy_records as a on pairs.node_id_a = a.node_id
     inner join fuzzy_records as b on pairs.node_id_b = b.node_id
