@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from settings import Settings, SettingsError, patched_environ
-from warehouse.dbt import parse_project
+from warehouse.dbt import parse_if_changed
 
 DAGSTER_YAML = """\
 # Written by partner-warehouse. One writer at a time: DuckDB allows a single writing process.
@@ -94,13 +94,13 @@ def prepare_landing(settings: Settings, sample: bool, partners: int, seed: int) 
 
 
 def execute_build(settings: Settings, log_level: str):
-    """Parse dbt, then run the build_warehouse job in this process, recorded in DAGSTER_HOME.
+    """Parse dbt (if the project changed), then run the build_warehouse job in this process, recorded in DAGSTER_HOME.
 
     The job's assets read their settings from the environment (as they do under `dagster dev`), so the job runs
     with the environment of `settings` (a backfill day's), restored afterwards."""
     ensure_dagster_home(settings)
-    print("Parsing the dbt project...", file=sys.stderr)
-    parse_project(settings)
+    print("Parsing the dbt project (unless it has not changed since the last parse)...", file=sys.stderr)
+    parse_if_changed(settings)
     from dagster import DagsterInstance
 
     from orchestration.definitions import defs

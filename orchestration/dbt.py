@@ -1,19 +1,24 @@
 """The dbt project as Dagster assets (dagster-dbt). dbt sources map onto the raw-table asset keys, so the
 lineage runs from each extract entity through staging to the marts, and dbt tests appear as asset checks."""
 
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt.asset_utils import get_asset_check_key_for_test
+from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 
 from data_contracts import CONTRACTS
 from orchestration.ingest import raw_asset_key
 from orchestration.run_log import record_model_runs
 from settings import Settings, patched_environ
 from warehouse import dbt as warehouse_dbt
+from warehouse import runner
 from warehouse.connection import connect, writer_lock
+from warehouse.ops import ensure_ops_schema
 
 # Built from the facts warehouse.dbt holds, so dagster-dbt and every other dbt call read the same project and target.
 dbt_project = DbtProject(project_dir=warehouse_dbt.DBT_PROJECT_DIR, profiles_dir=warehouse_dbt.DBT_PROJECT_DIR,
@@ -63,6 +68,9 @@ def manifest_path() -> Path:
 )
 def partner_warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     settings = Settings.from_env()
+    if settings.dbt_runner == "session":
+        yield from _session_build(context, settings)
+        return
     # dagster-dbt starts dbt with this process's environment: the settings' one, for this invocation only.
     with writer_lock(settings), patched_environ(warehouse_dbt.dbt_environment(settings, base={})):
         invocation = dbt.cli(list(warehouse_dbt.BUILD_ARGS), context=context, raise_on_error=False)
@@ -73,6 +81,84 @@ def partner_warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliR
             description="dbt build failed: see the failed models and tests in ops.model_runs and the dbt log above.",
             metadata={"failed": dg.MetadataValue.json(_failed_nodes(invocation))},
         )
+
+
+def _session_build(context: dg.AssetExecutionContext, settings: Settings):
+    """The same build through warehouse.runner (PW_DBT_RUNNER=session): dbt compiles, one DuckDB connection runs.
+
+    Its results become the events dagster-dbt makes of `dbt build`'s (one materialization per model and seed, one
+    check result per test, same keys and metadata: dagster-dbt's own event class builds them) and ops.model_runs."""
+    manifest = warehouse_dbt.load_manifest(settings)
+    translator = PartnerWarehouseTranslator()
+    selected = _selected_unique_ids(context, manifest, translator)
+    with writer_lock(settings):
+        with connect(settings) as con:
+            rows_loaded = _rows_loaded(con, context.run.run_id)
+        if not rows_loaded:
+            print("nothing new arrived: rebuilding only the models that depend on the as-of date (and any model "
+                  "not yet built from the data it reads)", file=sys.stderr, flush=True)
+        # A whole-project run rebuilds only what its new data and the date touch (a subset: what was asked).
+        results, _ = runner.build(settings, lambda: connect(settings), selected=selected,
+                                  changed_only=selected is None)
+        with connect(settings) as con:
+            record_model_runs(con, context.run.run_id, {"results": [r.as_run_result() for r in results]})
+    kinds = [r.resource_type for r in results]
+    every_model = sum(1 for n in manifest["nodes"].values() if n["resource_type"] == "model")
+    context.log.info(f"session runner: {kinds.count('model')} of {every_model} models rebuilt, "
+                     f"{kinds.count('test')} tests run")
+    for result in results:
+        event = DbtCoreCliEventMessage(raw_event=_raw_event(result), event_history_metadata={})
+        yield from event.to_default_asset_events(manifest=manifest, dagster_dbt_translator=translator,
+                                                 context=context, project=dbt_project)
+    failed = [r.unique_id for r in results if r.status in ("error", "fail")]
+    if failed:
+        raise dg.Failure(
+            description="dbt build (session runner) failed: see the failed models and tests in ops.model_runs.",
+            metadata={"failed": dg.MetadataValue.json(failed),
+                      "errors": dg.MetadataValue.md("\n".join(f"- `{r.unique_id}`: {r.message[:500]}"
+                                                              for r in results if r.status in ("error", "fail")))},
+        )
+
+
+def _rows_loaded(con, run_id: str) -> int:
+    """Rows this run's loads added to the raw tables (ops.load_runs; 0 also when the loads were not part of it)."""
+    ensure_ops_schema(con)
+    return con.execute("SELECT coalesce(sum(rows_loaded), 0) FROM ops.load_runs WHERE run_id = ?", [run_id]).fetchone()[0]
+
+
+RESULT_EVENTS = {"seed": "LogSeedResult", "model": "LogModelResult", "test": "LogTestResult"}
+
+
+def _raw_event(result: runner.NodeResult) -> dict:
+    """The structured log line dbt writes when a node finishes, as dagster-dbt reads it."""
+    return {
+        "info": {"name": RESULT_EVENTS[result.resource_type], "msg": result.message,
+                 "invocation_id": result.invocation_id},
+        "data": {"node_info": {"unique_id": result.unique_id, "node_status": result.status,
+                               "node_started_at": result.started_at.isoformat(),
+                               "node_finished_at": result.finished_at.isoformat()},
+                 "status": result.status, "num_failures": result.failures, "execution_time": result.seconds},
+    }
+
+
+def _selected_unique_ids(context: dg.AssetExecutionContext, manifest: Mapping[str, Any],
+                         translator: DagsterDbtTranslator) -> set[str] | None:
+    """None when every asset and check is selected; else the seeds and models of the selected assets and the
+    tests of the selected checks (a test with no check: when all the models it reads are selected)."""
+    assets_def = context.assets_def
+    if set(context.selected_asset_keys) >= set(assets_def.keys):  # the whole project (the job leaves no check out)
+        return None
+    keys, checks = set(context.selected_asset_keys), set(context.selected_asset_check_keys)
+    selected = {uid for uid, props in manifest["nodes"].items() if props["resource_type"] in ("seed", "model")
+                and translator.get_asset_spec(manifest, uid, dbt_project).key in keys}
+    for uid, props in manifest["nodes"].items():
+        if props["resource_type"] != "test":
+            continue
+        check = get_asset_check_key_for_test(manifest, translator, uid, project=dbt_project)
+        parents = {p for p in props["depends_on"]["nodes"] if p in manifest["nodes"]}
+        if (check in checks) if check is not None else (parents and parents <= selected):
+            selected.add(uid)
+    return selected
 
 
 def _record_results(settings: Settings, run_id: str, invocation) -> None:

@@ -39,6 +39,9 @@ FORMS = {int: "a whole number", float: "a number", bool: "1 or 0 (true/false, ye
          date: "a date YYYY-MM-DD", Path: "a path", str: "text"}
 
 
+DBT_RUNNERS = ("session", "dbt")
+
+
 class SettingsError(ValueError):
     """A configuration variable holds a value of the wrong form."""
 
@@ -108,6 +111,9 @@ class Settings:
         "PW_ERASE_LANDING", False, "1: an erasure also rewrites the CSV / JSON-lines landing files holding the person")
     dbt_target_path: Path | None = setting(
         "DBT_TARGET_PATH", None, "dbt's artifacts folder, manifest.json included (default: dbt_project/target)")
+    dbt_runner: str = setting(
+        "PW_DBT_RUNNER", "session", "how a run builds the dbt project: session (dbt compiles it, warehouse/runner.py "
+        "runs the compiled SQL in one DuckDB connection) or dbt (`dbt build`, what development uses)")
     spark_schema: str = setting("PW_SPARK_SCHEMA", "main", "the schema of the dbt `spark` target")
     dagster_home: Path = setting("DAGSTER_HOME", _root(".dagster_home"), "Dagster's run and event storage")
 
@@ -198,6 +204,8 @@ def _problems(settings: Settings) -> Iterator[str]:
     if not _is_cron(settings.nightly_cron):
         yield (f"PW_NIGHTLY_CRON={settings.nightly_cron!r}: expected a cron expression, five fields "
                "'minute hour day-of-month month day-of-week', e.g. '0 2 * * *'")
+    if settings.dbt_runner not in DBT_RUNNERS:
+        yield f"PW_DBT_RUNNER={settings.dbt_runner!r}: expected one of {', '.join(DBT_RUNNERS)}"
     try:
         ZoneInfo(settings.timezone)
     except (ZoneInfoNotFoundError, ValueError):

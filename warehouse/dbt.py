@@ -8,6 +8,7 @@ times `dbt_command(...)` with `dbt_environment(settings)` in its own child proce
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -70,6 +71,50 @@ def parse_project(settings: Settings) -> Path:
     """Write manifest.json (what the Dagster definitions read at import); returns its path."""
     run_dbt(settings, "parse", "--quiet", capture=False, check=True)
     return target_dir(settings) / "manifest.json"
+
+
+# Variables that never change what dbt parses or compiles (the run values reach the SQL as DuckDB variables, see
+# macros/cross_db/run_value.sql): a fingerprint holding them would change every night.
+VOLATILE_VARIABLES = frozenset({"PW_AS_OF_DATE", "PW_FILES_UNTIL", Settings.variable("pii_hash_key")})
+
+
+def project_fingerprint(settings: Settings) -> str:
+    """A hash of what dbt reads when it parses: the project's and the seeds' files, and dbt's environment."""
+    digest = hashlib.sha256()
+    seeds = PROJECT_ROOT / "seeds"
+    for path in sorted([*DBT_PROJECT_DIR.rglob("*"), *seeds.rglob("*")]):
+        if path.is_file() and not {"target", "logs", "dbt_packages"} & set(path.relative_to(PROJECT_ROOT).parts):
+            digest.update(str(path.relative_to(PROJECT_ROOT)).encode() + b"\0" + path.read_bytes())
+    environment = dbt_environment(settings, base={})
+    digest.update(json.dumps({k: v for k, v in sorted(environment.items())
+                              if k.startswith(("PW_", "DBT_")) and k not in VOLATILE_VARIABLES}).encode())
+    return digest.hexdigest()
+
+
+def parse_if_changed(settings: Settings) -> Path:
+    """`parse_project`, unless manifest.json was written by dbt from this very project and environment (parsed or
+    compiled; a manifest written since by another dbt command no longer matches its stamp): a night with no
+    change to the project does not start dbt to parse (a partial parse costs ~10 s)."""
+    manifest = target_dir(settings) / "manifest.json"
+    if manifest.exists() and _stamp_path(settings).exists() and _stamp_path(settings).read_text() == _stamp(settings):
+        return manifest
+    path = parse_project(settings)
+    stamp_manifest(settings)
+    return path
+
+
+def stamp_manifest(settings: Settings) -> None:
+    """Record that manifest.json, as it is now, comes from this project and environment."""
+    _stamp_path(settings).write_text(_stamp(settings))
+
+
+def _stamp_path(settings: Settings) -> Path:
+    return target_dir(settings) / "manifest.fingerprint"
+
+
+def _stamp(settings: Settings) -> str:
+    manifest = target_dir(settings) / "manifest.json"
+    return f"{project_fingerprint(settings)} {manifest.stat().st_mtime_ns if manifest.exists() else 0}"
 
 
 def manifest_path(settings: Settings | None = None) -> Path:

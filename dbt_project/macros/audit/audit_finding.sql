@@ -5,7 +5,7 @@
 
 {#- The as-of date of the audit (var as_of_date): time logic never reads current_date. -#}
 {% macro audit_as_of_date() -%}
-    cast('{{ var("as_of_date") }}' as date)
+    {{ as_of_date_sql() }}
 {%- endmacro %}
 
 

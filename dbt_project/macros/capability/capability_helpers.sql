@@ -4,7 +4,7 @@
 
 {#- The as-of date (var as_of_date, 'YYYY-MM-DD') as a SQL date: time-based logic never reads current_date. -#}
 {% macro as_of_date_sql() -%}
-    cast('{{ var("as_of_date") }}' as date)
+    {{ run_value('as_of_date', "cast('" ~ var('as_of_date') ~ "' as date)") }}
 {%- endmacro %}
 
 

@@ -26,8 +26,9 @@ with
 snapshot as (
 
     select
-        '{{ invocation_id }}' as run_id,
-        cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as {{ dbt.type_timestamp() }}) as run_started_at,
+        {{ run_value('run_id', "'" ~ invocation_id ~ "'") }} as run_id,
+        {{ run_value('run_started_at', "cast('" ~ run_started_at.strftime('%Y-%m-%d %H:%M:%S') ~ "' as "
+                     ~ dbt.type_timestamp() ~ ")") }} as run_started_at,
         {{ columns | join(',\n        ') }}
     from {{ ref(model) }}
 

@@ -23,7 +23,7 @@
 
 {#- The day the warehouse describes (var as_of_date, a 'YYYY-MM-DD' string), as a SQL date. -#}
 {% macro revenue_as_of_date() -%}
-    cast('{{ var("as_of_date") }}' as date)
+    {{ as_of_date_sql() }}
 {%- endmacro %}
 
 
