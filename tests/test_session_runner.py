@@ -99,7 +99,7 @@ def test_the_runner_gives_every_test_the_result_dbt_gives(both_builds):
     for dbt_results, runner_results in zip(dbt_nights, runner_nights, strict=True):
         ours = {r.unique_id: r for r in runner_results}
         tests = {uid: outcome for uid, outcome in dbt_results.items() if uid.startswith("test.")}
-        assert len(tests) > 400
+        assert len(tests) > 90  # every nightly test (row_rules: about one per model), not a handful
         assert {uid: (ours[uid].status, ours[uid].failures) for uid in tests} == tests
         models = {uid: status for uid, (status, _) in dbt_results.items() if uid.startswith(("model.", "seed."))}
         # dbt reloads every seed each run; the runner keeps a seed whose file did not change ("reused").

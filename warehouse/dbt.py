@@ -22,7 +22,8 @@ from warehouse.privacy import pii_hash_key
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 # Unit tests check SQL logic, and the tests of the static seeds (tag static_seed) check files that change only with
 # the code: CI runs both (tests/test_dbt_row_rules.py), nights do not.
-BUILD_ARGS = ("build", "--exclude-resource-type", "unit_test", "--exclude", "tag:static_seed")
+CI_ONLY_TAG = "static_seed"
+BUILD_ARGS = ("build", "--exclude-resource-type", "unit_test", "--exclude", f"tag:{CI_ONLY_TAG}")
 
 
 class ManifestMissing(FileNotFoundError):

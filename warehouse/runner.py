@@ -40,7 +40,15 @@ from pathlib import Path
 import duckdb
 
 from settings import Settings
-from warehouse.dbt import DBT_PROJECT_DIR, parse_if_changed, project_fingerprint, run_dbt, stamp_manifest, target_dir
+from warehouse.dbt import (
+    CI_ONLY_TAG,
+    DBT_PROJECT_DIR,
+    parse_if_changed,
+    project_fingerprint,
+    run_dbt,
+    stamp_manifest,
+    target_dir,
+)
 from warehouse.privacy import pii_hash_key
 
 RUNNABLE = ("seed", "model", "test")
@@ -412,7 +420,9 @@ def build(settings: Settings, connect: Callable, selected: Iterable[str] | None 
     # warehouse's manifest that manifest_path() may fall back to.
     manifest = json.loads(parse_if_changed(settings).read_text())
     values = values or RunValues.for_settings(settings)
-    wanted = {uid for uid, n in manifest["nodes"].items() if n["resource_type"] in RUNNABLE}
+    # As BUILD_ARGS: the tests of static seeds are CI's work, not a night's.
+    wanted = {uid for uid, n in manifest["nodes"].items()
+              if n["resource_type"] in RUNNABLE and CI_ONLY_TAG not in n.get("tags", [])}
     wanted &= set(selected) if selected is not None else wanted
     results: list[NodeResult] = []
     with connect() as con:
