@@ -1,6 +1,10 @@
 """Load one raw entity: find new extract files, validate every batch against the contract, write valid rows
 to `raw_<system>.<entity>` and invalid ones to `ops.quarantine`, one transaction per file.
 
+Validation runs inside DuckDB: the contract's checks compiled to SQL (`data_contracts._sql`, from the pandera
+schema, which stays the one definition) are evaluated over the batch's Arrow table in one pass, with the key
+check and the typed casts; valid rows are inserted from there, only failing rows are read back into Python.
+
 Invariant: for every file, rows read = rows loaded + rows quarantined + rows suppressed (rows of people erased
 on request, `connectors.suppression`; zero unless someone was erased). A file whose share of bad rows is
 above the threshold, or that cannot be read, is rejected whole: its transaction is rolled back (nothing of it
@@ -39,11 +43,21 @@ from connectors.mapping import (
 )
 from connectors.readers import LINE_COLUMN, Batch, MalformedRow, read_batches
 from connectors.suppression import Suppression
-from data_contracts._fields import FALSE_VALUES, LOAD_COLUMNS, RULE_MESSAGES, TRUE_VALUES, required_columns
+from data_contracts._fields import LOAD_COLUMNS, RULE_MESSAGES, required_columns
+from data_contracts._sql import (
+    UNIQUE_KEY_RULE,
+    column_checks,
+    literal,
+    quoted,
+    repeated_key_column,
+    repeats_earlier_row,
+    typed_expression,
+)
 from settings import Settings
 from warehouse.raw import ensure_tables, raw_table_name
 
-PANDERA_RULES = {"multiple_fields_uniqueness": "unique_key"}
+ROW_COLUMN = "_row"  # a row's position in its batch
+TYPED_PREFIX = "_typed_"  # a column's value as its logical type, beside its text
 QUARANTINE_COLUMNS = [
     "load_id", "system", "entity", "source_file", "source_line", "column_name", "rule", "message",
     "offending_value", "row_json", "quarantined_at",
@@ -105,6 +119,10 @@ class EntityLoader:
         self.loaded_at = datetime.now(UTC)
         self.suppression = Suppression.for_entity(source.name, entity)
         self.mapping = load_mapping(settings, source.name).entity(entity)
+        self.checks = column_checks(self.schema)
+        self.repeat_sql = repeats_earlier_row(self.schema, ROW_COLUMN)
+        self.typed = {name: typed_expression(name, column.metadata["logical_type"])
+                      for name, column in self.schema.columns.items()}
 
     # --- orchestration of one run --------------------------------------------------------------------
 
@@ -175,33 +193,25 @@ class EntityLoader:
     # --- one batch -------------------------------------------------------------------------------------
 
     def _load_batch(self, batch: Batch, report: FileReport) -> None:
-        frame = self._canonical_frame(batch.table, report)
-        report.rows_read += len(frame) + len(batch.malformed)
+        table = self._canonical_table(batch.table, report)
+        report.rows_read += table.num_rows + len(batch.malformed)
         malformed = batch.malformed
         if self.suppression is not None:
-            frame, malformed, suppressed = self.suppression.apply(frame, malformed)
+            frame, malformed, suppressed = self.suppression.apply(table.to_pandas(), malformed)
+            table = pa_arrow.Table.from_pandas(frame, schema=table.schema, preserve_index=False)
             report.rows_suppressed += suppressed
-        failures = self._validate(frame)
         quarantine = [self._malformed_rows(report.file, malformed)]
-        bad_index = failures.index.unique() if failures is not None else pd.Index([])
-        if failures is not None:
-            quarantine.append(self._contract_failures(report.file, frame, failures))
-        good = frame.drop(index=bad_index)
-        good, repeated = self._split_repeated_keys(frame, good)
-        if len(repeated):
-            quarantine.append(self._repeated_key_rows(report.file, repeated))
-        cast_failures = self._insert_valid(good, report.file)
-        if len(cast_failures):
-            quarantine.append(cast_failures)
-        quarantined = pd.concat([q for q in quarantine if len(q)], ignore_index=True) if any(len(q) for q in quarantine) else None
-        if quarantined is not None:
+        if table.num_rows:
+            quarantine.append(self._check_and_insert(table, report.file))
+        quarantine = [q for q in quarantine if len(q)]
+        if quarantine:
+            quarantined = pd.concat(quarantine, ignore_index=True)
             self._insert_quarantine(quarantined)
             report.rules.update(quarantined["rule"].tolist())
-            lines = quarantined["source_line"].nunique()
-            report.rows_quarantined += lines
+            report.rows_quarantined += quarantined["source_line"].nunique()
         report.rows_loaded = report.rows_read - report.rows_quarantined - report.rows_suppressed
 
-    def _canonical_frame(self, table: pa_arrow.Table, report: FileReport) -> pd.DataFrame:
+    def _canonical_table(self, table: pa_arrow.Table, report: FileReport) -> pa_arrow.Table:
         """The batch with canonical column names and the user's mapping applied (value words, date and number
         formats, default currency: `connectors.mapping`), passed-through headers as JSON in `_extra_fields`."""
         headers = [n for n in table.column_names if n != LINE_COLUMN]
@@ -236,65 +246,110 @@ class EntityLoader:
         columns[EXTRA_FIELDS_COLUMN] = extra_fields(table, plan.passthrough)
         columns.update(flavors)
         columns[LINE_COLUMN] = table.column(LINE_COLUMN)
-        frame = pa_arrow.table(columns).to_pandas()
-        return frame.set_index(pd.RangeIndex(len(frame)))
+        return pa_arrow.table(columns)
 
     # --- keys across the batches of one file ------------------------------------------------------------
 
     def _start_file_keys(self) -> None:
         """The contract's key (+ version) of every row of this file read so far, in a temp table (a large file
-        does not have to fit in memory): pandera checks uniqueness within one batch only."""
-        columns = ", ".join(f'"{c}" VARCHAR' for c in self.schema.unique or [])
+        does not have to fit in memory): the first row with a key wins across batches too."""
+        columns = ", ".join(f"{quoted(c)} VARCHAR" for c in self.schema.unique or [])
         if columns:
             self.con.execute(f"CREATE OR REPLACE TEMP TABLE _file_keys ({columns})")
 
-    def _split_repeated_keys(self, batch: pd.DataFrame, good: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """`good` without the rows whose key an earlier batch of the file already had, and those rows. Every row of
-        the batch is then remembered, valid or not, as pandera counts every row within a batch."""
+    def _seen_in_earlier_batch(self) -> str:
         keys = list(self.schema.unique or [])
-        if not keys or batch.empty:
-            return good, good.iloc[0:0]
-        repeated = good.iloc[self._positions_seen_before(good[keys])] if not good.empty else good.iloc[0:0]
-        self.con.register("_batch_keys", _text_table(batch[keys]))
-        self.con.execute("INSERT INTO _file_keys SELECT * FROM _batch_keys")
-        self.con.unregister("_batch_keys")
-        return good.drop(index=repeated.index), repeated
+        if not keys:
+            return "false"
+        same_key = " AND ".join(f"b.{quoted(k)} IS NOT DISTINCT FROM s.{quoted(k)}" for k in keys)
+        return f"EXISTS (SELECT 1 FROM _file_keys s WHERE {same_key})"
 
-    def _positions_seen_before(self, keys: pd.DataFrame) -> list[int]:
-        self.con.register("_batch_keys", _text_table(keys.assign(_position=range(len(keys)))))
-        same_key = " AND ".join(f'b."{k}" IS NOT DISTINCT FROM s."{k}"' for k in keys.columns)
-        positions = self.con.execute(
-            f"SELECT _position FROM _batch_keys b WHERE EXISTS (SELECT 1 FROM _file_keys s WHERE {same_key}) "
-            "ORDER BY _position"
+    # --- one pass in DuckDB: checks, keys, casts, insert ---------------------------------------------------
+
+    def _check_and_insert(self, table: pa_arrow.Table, file: str) -> pd.DataFrame:
+        """Validate the batch inside DuckDB (the contract compiled to SQL, `data_contracts._sql`), insert the valid
+        rows typed, and return the quarantine rows of the others: contract failures (as pandera reports them: one
+        per row and rule, on the first column that breaks it), keys an earlier row of the file had, cast failures."""
+        self.con.register("_batch_text", table.append_column(ROW_COLUMN, pa_arrow.array(range(table.num_rows))))
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE _checked AS {self._checked_select(table.column_names)}")
+        self.con.unregister("_batch_text")
+        bad = self.con.execute(
+            f"SELECT {ROW_COLUMN}, _failed, _seen, _cast_error FROM _checked "
+            f"WHERE _failed <> '' OR _seen OR _cast_error IS NOT NULL ORDER BY {ROW_COLUMN}"
         ).fetchall()
-        self.con.unregister("_batch_keys")
-        return [position for (position,) in positions]
+        if self.schema.unique:
+            keys = ", ".join(quoted(k) for k in self.schema.unique)
+            self.con.execute(f"INSERT INTO _file_keys SELECT {keys} FROM _checked")
+        self._insert_valid(table.column_names, file)
+        self.con.execute("DROP TABLE _checked")
+        return self._quarantine_rows(file, table, bad)
 
-    def _repeated_key_rows(self, file: str, repeated: pd.DataFrame) -> pd.DataFrame:
-        column = list(self.schema.unique)[0]  # as pandera reports a repeated key: once, on its first column
-        return self._quarantine_frame(
-            file,
-            repeated[LINE_COLUMN].tolist(),
-            [column] * len(repeated),
-            ["unique_key"] * len(repeated),
-            repeated[column].tolist(),
-            [_row_json(record) for record in repeated.drop(columns=[LINE_COLUMN]).to_dict("records")],
+    def _checked_select(self, columns: list[str]) -> str:
+        """Every row with `_failed` (the ids of the checks it breaks, comma-separated, '' when none), `_seen` (its key
+        was in an earlier batch) and `_cast_error` (the first column DuckDB cannot convert), typed columns beside."""
+        failing = [f"CASE WHEN {check.fails} THEN '{i}' END" for i, check in enumerate(self.checks)]
+        if self.repeat_sql:
+            failing.insert(0, f"CASE WHEN {self.repeat_sql} THEN 'u' END")
+        failed = f"concat_ws(',', {', '.join(failing)})" if failing else "''"
+        typed = ", ".join(f"{expr} AS {quoted(TYPED_PREFIX + name)}" for name, expr in self.typed.items())
+        cast_errors = [
+            f"CASE WHEN {quoted(name)} IS NOT NULL AND {quoted(TYPED_PREFIX + name)} IS NULL THEN {literal(name)} END"
+            for name, expr in self.typed.items() if expr != quoted(name)
+        ]
+        cast_error = f"coalesce({', '.join(cast_errors)})" if cast_errors else "NULL"
+        return (
+            f"SELECT *, {cast_error} AS _cast_error FROM ("
+            f"SELECT *, {failed} AS _failed, {self._seen_in_earlier_batch()} AS _seen, {typed} FROM _batch_text b)"
         )
 
-    def _validate(self, frame: pd.DataFrame) -> pd.DataFrame | None:
-        if frame.empty:
-            return None
-        try:
-            self.schema.validate(frame[list(self.schema.columns)], lazy=True)
-        except pa.errors.SchemaErrors as errors:
-            cases = errors.failure_cases
-            cases = cases[cases["index"].notna()].copy()
-            cases["index"] = cases["index"].astype("int64")
-            cases["rule"] = cases["check"].map(lambda c: PANDERA_RULES.get(str(c), str(c)))
-            # A repeated key is reported once per key column: keep one finding per row.
-            cases = cases.drop_duplicates(subset=["index", "rule"], keep="first")
-            return cases.set_index("index")
-        return None
+    def _insert_valid(self, columns: list[str], file: str) -> None:
+        loaded = {"_source_file": "?", "_source_line": LINE_COLUMN, "_load_id": "?", "_loaded_at": "?"}
+        # The ELT tool's metadata: a value DuckDB cannot read is left null rather than costing the row.
+        loaded.update({c: f"TRY_CAST({quoted(c)} AS {t})" if c in columns else "NULL"
+                       for c, t in LOAD_COLUMNS.items() if c not in loaded})
+        values = {name: quoted(TYPED_PREFIX + name) for name in self.typed} | loaded
+        self.con.execute(
+            f"INSERT INTO {self.table} ({', '.join(quoted(n) for n in values)}) "
+            f"SELECT {', '.join(values.values())} FROM _checked "
+            "WHERE _failed = '' AND NOT _seen AND _cast_error IS NULL",
+            [file, self.load_id, self.loaded_at],
+        )
+
+    def _quarantine_rows(self, file: str, table: pa_arrow.Table, bad: list[tuple]) -> pd.DataFrame:
+        """One quarantine row per (row, rule) broken; only the bad rows are read back into Python."""
+        if not bad:
+            return self._quarantine_frame(file, [], [], [], [], [])
+        rows = table.take([row for row, *_ in bad]).to_pandas()
+        lines = rows[LINE_COLUMN].tolist()
+        records = rows.drop(columns=[LINE_COLUMN]).to_dict("records")
+        findings = []  # (row position in `rows`, column, rule)
+        for position, (_, failed, seen, cast_error) in enumerate(bad):
+            if failed:
+                findings += [(position, column, rule) for column, rule in self._first_per_rule(failed, records[position])]
+            elif seen:
+                findings.append((position, self.schema.unique[0], UNIQUE_KEY_RULE))
+            else:
+                findings.append((position, cast_error, f"cast_{self.schema.columns[cast_error].metadata['logical_type']}"))
+        return self._quarantine_frame(
+            file,
+            [lines[p] for p, _, _ in findings],
+            [column for _, column, _ in findings],
+            [rule for _, _, rule in findings],
+            [records[p][column] for p, column, _ in findings],
+            [_row_json(records[p]) for p, _, _ in findings],
+        )
+
+    def _first_per_rule(self, failed: str, record: dict) -> list[tuple[str, str]]:
+        """(column, rule) of the checks a row breaks, one per rule: a repeated key on the key's first column with a
+        value, a rule broken on several columns on the first of them (as the pandera path always reported it)."""
+        found: dict[str, str] = {}
+        for check_id in failed.split(","):
+            if check_id == "u":
+                column, rule = repeated_key_column(self.schema, record), UNIQUE_KEY_RULE
+            else:
+                column, rule, _ = self.checks[int(check_id)]
+            found.setdefault(rule, column)
+        return [(column, rule) for rule, column in found.items()]
 
     # --- quarantine rows ----------------------------------------------------------------------------------
 
@@ -327,63 +382,10 @@ class EntityLoader:
             [json.dumps({"_raw_text": m.text}, ensure_ascii=False) for m in malformed],
         )
 
-    def _contract_failures(self, file: str, frame: pd.DataFrame, failures: pd.DataFrame) -> pd.DataFrame:
-        rows = frame.loc[failures.index]
-        return self._quarantine_frame(
-            file,
-            rows[LINE_COLUMN].tolist(),
-            failures["column"].tolist(),
-            failures["rule"].tolist(),
-            failures["failure_case"].tolist(),
-            [_row_json(record) for record in rows.drop(columns=[LINE_COLUMN]).to_dict("records")],
-        )
-
     def _insert_quarantine(self, quarantined: pd.DataFrame) -> None:
         self.con.register("_quarantine_batch", pa_arrow.Table.from_pandas(quarantined, preserve_index=False))
         self.con.execute(f"INSERT INTO ops.quarantine ({', '.join(QUARANTINE_COLUMNS)}) SELECT * FROM _quarantine_batch")
         self.con.unregister("_quarantine_batch")
-
-    # --- typed insert ---------------------------------------------------------------------------------
-
-    def _insert_valid(self, good: pd.DataFrame, file: str) -> pd.DataFrame:
-        """Insert rows typed by the contract; rows DuckDB still cannot convert come back for quarantine."""
-        if good.empty:
-            return good.iloc[0:0]
-        self.con.register("_valid_batch", pa_arrow.Table.from_pandas(good, preserve_index=False))
-        typed = {name: _typed_expression(name, col.metadata["logical_type"]) for name, col in self.schema.columns.items()}
-        failed_checks = [
-            f"CASE WHEN \"{name}\" IS NOT NULL AND {expr} IS NULL THEN '{name}' END"
-            for name, expr in typed.items()
-            if expr != f'"{name}"'
-        ]
-        cast_error = f"coalesce({', '.join(failed_checks)})" if failed_checks else "NULL"
-        self.con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _typed_batch AS SELECT *, {cast_error} AS _cast_error FROM _valid_batch"
-        )
-        self.con.unregister("_valid_batch")
-        loaded = {"_source_file": "?", "_source_line": LINE_COLUMN, "_load_id": "?", "_loaded_at": "?"}
-        # The ELT tool's metadata: a value DuckDB cannot read is left null rather than costing the row.
-        loaded.update({c: f'TRY_CAST("{c}" AS {t})' if c in good.columns else "NULL"
-                       for c, t in LOAD_COLUMNS.items() if c not in loaded})
-        select = ", ".join(f"{expr} AS \"{name}\"" for name, expr in {**typed, **loaded}.items())
-        columns = ", ".join(f'"{n}"' for n in {**typed, **loaded})
-        self.con.execute(
-            f"INSERT INTO {self.table} ({columns}) SELECT {select} FROM _typed_batch WHERE _cast_error IS NULL",
-            [file, self.load_id, self.loaded_at],
-        )
-        rejected = self.con.execute("SELECT * FROM _typed_batch WHERE _cast_error IS NOT NULL").df()
-        self.con.execute("DROP TABLE _typed_batch")
-        if rejected.empty:
-            return rejected.iloc[0:0]
-        columns = rejected["_cast_error"].tolist()
-        return self._quarantine_frame(
-            file,
-            rejected[LINE_COLUMN].tolist(),
-            columns,
-            [f"cast_{self.schema.columns[c].metadata['logical_type']}" for c in columns],
-            [rejected.at[i, c] for i, c in zip(rejected.index, columns)],
-            [_row_json(r) for r in rejected.drop(columns=[LINE_COLUMN, "_cast_error"]).to_dict("records")],
-        )
 
     # --- bookkeeping ------------------------------------------------------------------------------------
 
@@ -438,26 +440,6 @@ class EntityLoader:
 
 def _row_json(record: dict) -> str:
     return json.dumps({k: (None if pd.isna(v) else v) for k, v in record.items()}, ensure_ascii=False, default=str)
-
-
-def _text_table(frame: pd.DataFrame) -> pa_arrow.Table:
-    """Key columns as text (an all-null column too), the type of `_file_keys`."""
-    table = pa_arrow.Table.from_pandas(frame, preserve_index=False)
-    return table.cast(pa_arrow.schema([
-        pa_arrow.field(f.name, pa_arrow.int64() if f.name == "_position" else pa_arrow.string()) for f in table.schema
-    ]))
-
-
-def _typed_expression(name: str, logical_type: str) -> str:
-    column = f'"{name}"'
-    if logical_type == "boolean":
-        truthy = ", ".join(f"'{v}'" for v in TRUE_VALUES)
-        falsy = ", ".join(f"'{v}'" for v in FALSE_VALUES)
-        return f"(CASE WHEN lower(trim({column})) IN ({truthy}) THEN true WHEN lower(trim({column})) IN ({falsy}) THEN false END)"
-    sql_types = {"integer": "BIGINT", "number": "DOUBLE", "date": "DATE", "timestamp": "TIMESTAMPTZ"}
-    if logical_type in sql_types:
-        return f"TRY_CAST(trim({column}) AS {sql_types[logical_type]})"
-    return column
 
 
 def load_entity(source: SourceSystem, entity: str, settings: Settings, con: duckdb.DuckDBPyConnection) -> EntityReport:

@@ -5,6 +5,8 @@ is validated as a *string* with format checks (is it a number, an ISO date, an a
 rows that pass are converted to the column's logical type by the loader. The logical type, the export name
 a source system uses for the column and whether it holds personal data live in the pandera column metadata,
 so the pandera schema stays the one definition of a raw table (DDL, dbt sources and docs derive from it).
+The loader runs these checks compiled to DuckDB SQL (`data_contracts._sql`), so each check here is written to mean
+exactly what its SQL twin means: whole-value, ASCII patterns, dates parsed by the calendar (tests/test_sql_checks.py).
 
 Personal data is classified here, once: `pii=<category>` (one of `PII_CATEGORIES`) on every column that holds
 personal data, and `not_pii=<reason>` on a column that looks personal by its name or content but is not (a company
@@ -15,6 +17,7 @@ sources yml and tests/test_privacy_pii.py read that list.
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pandas as pd
 import pandera.pandas as pa
@@ -46,10 +49,20 @@ LOAD_COLUMNS = {
     "_source_active": "BOOLEAN",  # history mode: this version is the current one
 }
 
-NUMBER_RE = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
-INTEGER_RE = r"^[+-]?\d+$"
-DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
-EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+# Formats are written with ASCII classes ([0-9], never \d or \s) and matched against the whole value: the loader
+# runs the same patterns in DuckDB (RE2: \d and \s are ASCII there, Python's are Unicode; data_contracts._sql),
+# and an Arabic-Indic digit or a trailing newline is not a number a warehouse can read.
+NUMBER_RE = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+INTEGER_RE = r"^[+-]?[0-9]+$"
+DATE_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+# A date, or a date and a time (T or space, seconds and fractions optional) with an optional offset (Z, +05:30, +0530).
+TIMESTAMP_RE = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    r"([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?(Z|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)?$"
+)
+EMAIL_RE = r"^[^@ \t\n\r\f\v]+@[^@ \t\n\r\f\v]+\.[^@ \t\n\r\f\v]+$"
+# What Python's str.strip() removes (Unicode white space, none above U+3000); the SQL checks strip the same.
+WHITESPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
 TRUE_VALUES = ("true", "1", "yes", "y", "t")
 FALSE_VALUES = ("false", "0", "no", "n", "f")
 
@@ -67,35 +80,40 @@ PII_CATEGORIES = {
 }
 
 
-def _parse_dates(values: pd.Series) -> pd.Series:
-    return pd.to_datetime(values, format="%Y-%m-%d", errors="coerce")
+def full_match(values: pd.Series, pattern: str) -> pd.Series:
+    """Whether each whole value matches, with ASCII classes as in RE2 (see NUMBER_RE)."""
+    return values.astype(object).str.fullmatch(pattern, flags=re.ASCII).astype(bool)
 
 
-def _parse_timestamps(values: pd.Series) -> pd.Series:
-    return pd.to_datetime(values, format="ISO8601", errors="coerce", utc=True)
+def _is_calendar_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text[:10])  # year 1-9999, real months and days (no 2026-02-30)
+    except ValueError:
+        return False
+    return True
 
 
 def _is_date(values: pd.Series) -> pd.Series:
-    return values.str.match(DATE_RE) & _parse_dates(values).notna()
+    return full_match(values, DATE_RE) & values.map(_is_calendar_date).astype(bool)
 
 
 def _is_timestamp(values: pd.Series) -> pd.Series:
-    # Element-wise: one malformed value must not make the whole column unparseable.
-    looks_iso = values.str.match(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$")
-    parsed = pd.Series(False, index=values.index)
-    candidates = values[looks_iso.fillna(False)]
-    if len(candidates):
-        parsed.loc[candidates.index] = _parse_timestamps(candidates).notna()
-    return looks_iso & parsed
+    return full_match(values, TIMESTAMP_RE) & values.map(_is_calendar_date).astype(bool)
+
+
+def normalized_code(values: pd.Series) -> pd.Series:
+    """A code as staging compares it: blanks around it removed, lower case by the simple Unicode mapping SQL's lower()
+    uses (Python's full mapping turns the Turkish capital İ into two characters; SQL into a plain i)."""
+    return values.str.strip().str.replace("\u0130", "i", regex=False).str.lower()
 
 
 def _is_boolean(values: pd.Series) -> pd.Series:
-    return values.str.strip().str.lower().isin(TRUE_VALUES + FALSE_VALUES)
+    return normalized_code(values).isin(TRUE_VALUES + FALSE_VALUES)
 
 
 FORMAT_CHECKS = {
-    "integer": pa.Check(lambda s: s.str.match(INTEGER_RE), name="is_integer"),
-    "number": pa.Check(lambda s: s.str.match(NUMBER_RE), name="is_number"),
+    "integer": pa.Check(lambda s: full_match(s, INTEGER_RE), name="is_integer"),
+    "number": pa.Check(lambda s: full_match(s, NUMBER_RE), name="is_number"),
     "date": pa.Check(_is_date, name="is_iso_date"),
     "timestamp": pa.Check(_is_timestamp, name="is_iso_timestamp"),
     "boolean": pa.Check(_is_boolean, name="is_boolean"),
@@ -138,13 +156,14 @@ UNKNOWN_CODE_POLICIES = {
 
 def _numeric_range_check(minimum: float | None, maximum: float | None) -> pa.Check:
     def within_bounds(values: pd.Series) -> pd.Series:
-        numbers = pd.to_numeric(values, errors="coerce")
+        # Only values in number form are compared: the others are reported by the format check, not twice.
+        numbers = values.where(full_match(values, NUMBER_RE)).astype(float)
         within = pd.Series(True, index=values.index)
         if minimum is not None:
             within &= numbers >= minimum
         if maximum is not None:
             within &= numbers <= maximum
-        return numbers.isna() | within  # unparseable values are reported by the format check, not twice
+        return numbers.isna() | within
 
     return pa.Check(within_bounds, name="value_range")
 
@@ -188,12 +207,12 @@ def field(
         allowed_lower = [a.lower() for a in allowed]
         checks.append(
             pa.Check(
-                lambda s, allowed_lower=allowed_lower: s.str.strip().str.lower().isin(allowed_lower),
+                lambda s, allowed_lower=allowed_lower: normalized_code(s).isin(allowed_lower),
                 name="allowed_values",
             )
         )
     if pattern is not None:
-        checks.append(pa.Check(lambda s, pattern=pattern: s.str.match(pattern), name="matches_pattern"))
+        checks.append(pa.Check(lambda s, pattern=pattern: full_match(s, pattern), name="matches_pattern"))
     if minimum is not None or maximum is not None:
         checks.append(_numeric_range_check(minimum, maximum))
     return pa.Column(

@@ -347,6 +347,23 @@ def test_a_json_array_cut_off_is_truncated(settings, landing):
     assert rejected.rule == "truncated"
 
 
+def test_json_lines_that_only_python_json_reads_still_load_and_a_broken_line_names_its_number(tmp_path, landing):
+    """orjson reads the lines first; NaN and an integer beyond 64 bits (which it refuses) load as before."""
+    records = [dict(zip(HEADER, row)) for row in ACCOUNTS]
+    lines = [json.dumps(records[0]), json.dumps(records[1]).replace('"45"', "123456789012345678901234567890"),
+             '{"Id": "001000000000004AAA", "Name": broken', json.dumps(records[2]).replace('"7"', "NaN")]
+    _file(landing, "crm", "account", "Account.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    settings = settings_for(tmp_path, landing, max_failure_rate=0.9)
+    report = _load(settings)
+    assert (report.files[0].rows_read, report.files[0].rows_loaded, report.files[0].rows_quarantined) == (4, 1, 3)
+    with connect(settings, read_only=True) as con:
+        quarantined = con.execute(
+            "SELECT source_line, column_name, rule, offending_value FROM ops.quarantine ORDER BY source_line").fetchall()
+    assert quarantined == [(2, "number_of_employees", "cast_integer", "123456789012345678901234567890"),
+                           (3, None, "json_parse", '{"Id": "001000000000004AAA", "Name": broken'),
+                           (4, "number_of_employees", "is_integer", "nan")]
+
+
 # --- nothing to send ---------------------------------------------------------------------------------------------
 
 
