@@ -175,3 +175,15 @@ def test_a_night_with_nothing_new_rebuilds_only_what_the_date_touches_and_equals
     with connect(rebuild, read_only=True) as con:
         after_rebuild = {t: v for t, v in _tables(con).items() if not t[1].endswith("_history")}
     assert after_night == after_rebuild
+
+    # A model whose table was built from other SQL (the project changed since, or `dbt build` built it) rebuilds,
+    # with what reads it; models built from their current SQL with nothing new are kept, recompiled or not.
+    course = "model.partner_warehouse.stg_lms__course"
+    with connect(night) as con:
+        con.execute("COMMENT ON TABLE staging.stg_lms__course IS 'sql:an older version'")
+    again, _ = runner.build(night, lambda: connect(night), changed_only=True)
+    rebuilt_again = {r.unique_id for r in again if r.resource_type == "model"}
+    readers = {uid for uid, n in compiled["nodes"].items()
+               if n["resource_type"] == "model" and course in n["depends_on"].get("nodes", [])}
+    assert {course} | readers <= rebuilt_again < every_model
+    assert "model.partner_warehouse.stg_crm__account" not in rebuilt_again

@@ -262,6 +262,7 @@ def _create_table(con: duckdb.DuckDBPyConnection, node: Mapping) -> int:
     relation, sql = node["relation_name"], node["compiled_code"]
     if not node["config"].get("contract", {}).get("enforced"):
         con.execute(f"CREATE OR REPLACE TABLE {relation} AS ({sql}\n)")
+        _stamp_sql(con, node)
         return con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]
     columns = list(node["columns"].values())
     _assert_columns_equivalent(con, node, [c["name"] for c in columns])
@@ -269,7 +270,19 @@ def _create_table(con: duckdb.DuckDBPyConnection, node: Mapping) -> int:
     definitions += [_model_constraint(c) for c in node.get("constraints", [])]
     names = ", ".join(_q(c["name"]) for c in columns)
     con.execute(f"CREATE OR REPLACE TABLE {relation} ({', '.join(d for d in definitions if d)})")
+    _stamp_sql(con, node)
     return con.execute(f"INSERT INTO {relation} ({names}) (SELECT {names} FROM ({sql}\n) AS model_subq)").fetchone()[0]
+
+
+def sql_signature(node: Mapping) -> str:
+    """What a table was built from (its compiled SQL and config), kept as the table's comment: a night rebuilds a
+    model whose SQL changed since its table was built, and keeps the others even when the project was recompiled."""
+    text = (node.get("compiled_code") or "") + json.dumps(node.get("config", {}), sort_keys=True, default=str)
+    return "sql:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def _stamp_sql(con: duckdb.DuckDBPyConnection, node: Mapping) -> None:
+    con.execute(f"COMMENT ON TABLE {node['relation_name']} IS '{sql_signature(node)}'")
 
 
 def _assert_columns_equivalent(con: duckdb.DuckDBPyConnection, node: Mapping, declared: list[str]) -> None:
@@ -374,7 +387,9 @@ def stale_models(con: duckdb.DuckDBPyConnection, compiled: Mapping, reloaded_see
         # A parent newer than the model: a source that received rows, a seed or model built (in an earlier run,
         # maybe one where this model failed) since the model last built.
         newer = last is None or any((changed_at(p) or last) > last for p in parents)
-        if newer or reloaded_seeds & set(parents) or not _exists(con, node):
+        # A table model's comment says what SQL built it (none: built by `dbt build`, or gone): another one rebuilds.
+        built_from_other_sql = node["config"].get("materialized") == "table" and _comment(con, node) != sql_signature(node)
+        if newer or reloaded_seeds & set(parents) or not _exists(con, node) or built_from_other_sql:
             changed.add(uid)
     return _with_descendants(changed, nodes)
 
@@ -414,7 +429,7 @@ def build(settings: Settings, connect: Callable, selected: Iterable[str] | None 
     """Seeds, then the compiled project (`dbt compile` first when its key changed), each on a connection from
     `connect()`; `selected`: only these unique ids (default: every seed, model and test). A failed node skips
     its descendants (failed: a model's error, a test's error or fail, a skip). `changed_only`: of the selected
-    models only the stale ones (`stale_models`) and their tests, unless the project was just compiled (then all).
+    models only the stale ones (`stale_models`) and their tests (a model whose compiled SQL changed is stale).
     Returns the results and the compiled manifest they ran from."""
     # Parsed for these settings (relation names hold the database, named after the warehouse file): not another
     # warehouse's manifest that manifest_path() may fall back to.
@@ -431,13 +446,11 @@ def build(settings: Settings, connect: Callable, selected: Iterable[str] | None 
         seeds = [uid for uid in wanted if manifest["nodes"][uid]["resource_type"] == "seed"]
         results += _run_nodes(con, manifest, seeds, build_graph(manifest, seeds), set(), values, on_result)
         key = compile_key(settings, con, manifest)
-    compiled = cached_compile(settings, key)
-    recompiled = compiled is None
-    compiled = compiled or compile_project(settings, key)
+    compiled = cached_compile(settings, key) or compile_project(settings, key)
     stopped = {r.unique_id for r in results if r.status in STOPPING}
     with connect() as con:
         set_run_values(con, values, settings)
-        if changed_only and not recompiled:
+        if changed_only:
             reloaded = {r.unique_id for r in results if r.status == "success"}
             models = stale_models(con, compiled, reloaded) & wanted
             wanted = {uid for uid in wanted if compiled["nodes"][uid]["resource_type"] == "seed"} | models
