@@ -3,6 +3,7 @@ lineage runs from each extract entity through staging to the marts, and dbt test
 
 import sys
 from collections.abc import Mapping
+from graphlib import TopologicalSorter
 from pathlib import Path
 from typing import Any
 
@@ -106,10 +107,15 @@ def _session_build(context: dg.AssetExecutionContext, settings: Settings):
     every_model = sum(1 for n in manifest["nodes"].values() if n["resource_type"] == "model")
     context.log.info(f"session runner: {kinds.count('model')} of {every_model} models rebuilt, "
                      f"{kinds.count('test')} tests run")
-    for result in results:
-        event = DbtCoreCliEventMessage(raw_event=_raw_event(result), event_history_metadata={})
-        yield from event.to_default_asset_events(manifest=manifest, dagster_dbt_translator=translator,
-                                                 context=context, project=dbt_project)
+    # Dagster wants a multi-asset's outputs in dependency order: the results and the kept models, interleaved.
+    by_id = {r.unique_id: r for r in results}
+    for uid in _dependency_order(manifest):
+        if uid in by_id:
+            event = DbtCoreCliEventMessage(raw_event=_raw_event(by_id[uid]), event_history_metadata={})
+            yield from event.to_default_asset_events(manifest=manifest, dagster_dbt_translator=translator,
+                                                     context=context, project=dbt_project)
+        elif manifest["nodes"][uid]["resource_type"] == "model" and (selected is None or uid in selected):
+            yield _kept_output(context, manifest, translator, uid)
     failed = [r.unique_id for r in results if r.status in ("error", "fail")]
     if failed:
         raise dg.Failure(
@@ -118,6 +124,21 @@ def _session_build(context: dg.AssetExecutionContext, settings: Settings):
                       "errors": dg.MetadataValue.md("\n".join(f"- `{r.unique_id}`: {r.message[:500]}"
                                                               for r in results if r.status in ("error", "fail")))},
         )
+
+
+def _dependency_order(manifest: Mapping[str, Any]) -> list[str]:
+    nodes = manifest["nodes"]
+    graph = {uid: {p for p in n["depends_on"].get("nodes", []) if p in nodes} for uid, n in nodes.items()}
+    return list(TopologicalSorter(graph).static_order())
+
+
+def _kept_output(context: dg.AssetExecutionContext, manifest: Mapping[str, Any], translator: DagsterDbtTranslator,
+                 uid: str) -> dg.Output:
+    """The output of a model the night kept (nothing it reads changed, so its table is what a rebuild would give):
+    without it Dagster would skip what depends on it, the publish included."""
+    key = translator.get_asset_spec(manifest, uid, dbt_project).key
+    return dg.Output(None, output_name=context.assets_def.get_output_name_for_asset_key(key),
+                     metadata={"rebuilt": False, "why": "nothing it reads changed since its last build"})
 
 
 def _rows_loaded(con, run_id: str) -> int:

@@ -379,7 +379,12 @@ def stale_models(con: duckdb.DuckDBPyConnection, compiled: Mapping, reloaded_see
     def changed_at(parent: str):
         return loaded.get(sources[parent]) if parent in sources else built.get(parent)
 
+    # The load's own records (ops.loaded_files, ops.quarantine) change with every run, whatever arrived: what reads
+    # them (the audit of source files, completeness) is rebuilt every night.
+    ops_sources = {uid for uid, (system, _) in sources.items() if system == "ops"}
     changed = set(run_value_models(compiled))
+    changed |= {uid for uid, node in nodes.items() if node["resource_type"] == "model"
+                and ops_sources & set(node["depends_on"].get("nodes", []))}
     for uid, node in nodes.items():
         if node["resource_type"] != "model" or uid in changed:
             continue
