@@ -16,14 +16,18 @@ Under the writer lock, in this order:
    same as-of date as the last build; history models excluded, so no snapshot is added), then check that no
    table or view still holds the email, the pseudonym or a name of the person;
 5. compact the working file (deleted rows can survive in DuckDB's free blocks), publish it (atomic replace of the
-   published file and a new Parquet export) and delete every older Parquet export.
+   published file and a new Parquet export) and delete every older Parquet export;
+6. search every other file the project writes (Dagster's run storage and compute logs, dbt's artifacts and log, the
+   reports, spill files, leftovers of killed runs) for the person's bytes: runs, lines and files holding them are
+   removed before the rebuild (`files`), and the erasure fails, naming the files, if any still does at the end.
 
 The landing files are not rewritten unless PW_ERASE_LANDING=1 (CSV and JSON lines only): they are the immutable
 record of what was delivered (README, "Erasure requests"). The log never holds the email, a name or a pseudonym:
 counts per table only.
 
 The package, by concern: `person` (find them), `plan` (what each table loses), `traces` (where they still are),
-`rebuild` (dbt, compaction, old copies), `landing` (the archive rewrite), `report` (the steps and ops.erasure_log).
+`rebuild` (dbt, compaction, old copies), `files` (files beside the warehouse), `landing` (the archive rewrite),
+`report` (the steps and ops.erasure_log).
 It imports nothing of `orchestration`: the CLI calls it, not the other way round.
 """
 
@@ -34,6 +38,7 @@ import uuid
 from datetime import UTC, datetime
 
 from connectors.suppression import append_registry, email_hash, id_hash, registry_path
+from erasure.files import check_no_file_holds, scrub_files
 from erasure.landing import rewrite_landing
 from erasure.person import Person, find_person
 from erasure.plan import Change, plan_history, plan_quarantine, plan_raw
@@ -113,6 +118,8 @@ def erase(settings: Settings, email: str, reason: str | None = None, dry_run: bo
         steps = [c.step for c in [*changes, *history]]
         steps[:0] = landing or [Step("landing", str(settings.landing_dir.name), "suppress",
                                      detail="files not rewritten; later loads drop/redact the person")]
+        # Before the rebuild: what dbt then writes (artifacts, log) is searched again at the end.
+        steps += scrub_files(settings, person, kept_names)
         log(f"[erase {erasure_id[:8]}] raw/ops/history erased; dbt build ...")
         rebuild_dbt(settings, history_names)
         steps.append(Step("dbt", "staging, intermediate, marts", "rebuild",
@@ -131,6 +138,7 @@ def erase(settings: Settings, email: str, reason: str | None = None, dry_run: bo
         if published:
             publish(settings, f"erasure-{erasure_id}")
             remove_old_copies(settings)
+        check_no_file_holds(settings, person, kept_names)
     return ErasureReport(erasure_id, False, steps, time.perf_counter() - started)
 
 

@@ -81,6 +81,10 @@ def remove_old_copies(settings: Settings) -> int:
                 shutil.rmtree(old, ignore_errors=True)
                 removed += 1
     published = settings.published
-    for stray in [*published.parent.glob(f".{published.name}.*.incoming"), *link.parent.glob(".parquet.*")]:
-        stray.unlink(missing_ok=True)
+    # A killed run's copy leaves its write-ahead log beside it (".incoming.wal"): it holds what the copy held.
+    for stray in [*published.parent.glob(f".{published.name}.*.incoming*"), *link.parent.glob(".parquet.*")]:
+        if stray.is_dir():
+            shutil.rmtree(stray, ignore_errors=True)
+        else:
+            stray.unlink(missing_ok=True)
     return removed

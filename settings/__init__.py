@@ -111,6 +111,7 @@ class Settings:
         "PW_ERASE_LANDING", False, "1: an erasure also rewrites the CSV / JSON-lines landing files holding the person")
     dbt_target_path: Path | None = setting(
         "DBT_TARGET_PATH", None, "dbt's artifacts folder, manifest.json included (default: dbt_project/target)")
+    dbt_log_path: Path | None = setting("DBT_LOG_PATH", None, "where dbt writes dbt.log (default: dbt_project/logs)")
     dbt_runner: str = setting(
         "PW_DBT_RUNNER", "session", "how a run builds the dbt project: session (dbt compiles it, warehouse/runner.py "
         "runs the compiled SQL in one DuckDB connection) or dbt (`dbt build`, what development uses)")

@@ -106,12 +106,38 @@ def _same(old, new) -> bool:
     return old == new
 
 
+def _plant_traces(settings: Settings, root: Path, person: dict, run_id: str) -> dict[str, Path]:
+    """The person where a debug log, an older version's error text or a killed run would leave them: in an event of
+    the build's Dagster run, a line of dbt.log, a spill file, a killed publish's write-ahead log and a report; and
+    files without them that must stay."""
+    from dagster import DagsterInstance
+
+    email, name = person["email"], person["full_name"]
+    with DagsterInstance.from_config(str(settings.dagster_home)) as instance:
+        instance.report_engine_event(f"refused row: {email},{name}", instance.get_run_by_id(run_id))
+    planted = {
+        "dbt_log": root / "logs" / "dbt.log", "spill": root / "tmp" / "duckdb_temp_storage_DEFAULT-0.tmp",
+        "wal": settings.published.parent / f".{settings.published.name}.killed-run.incoming.wal",
+        "report": root / "reports" / "audit-2026-Q3" / "findings.csv",
+        "other_report": root / "reports" / "audit-2026-Q3" / "summary.md",
+    }
+    for path in planted.values():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    with planted["dbt_log"].open("a", encoding="utf-8") as log:
+        log.write(f"12:00:00 debug: got {email}\n12:00:01 a line without the person\n")
+    planted["spill"].write_bytes(b"\0" * 64 + json.dumps({"name": name}).encode() + b"\0" * 64)
+    planted["wal"].write_bytes(b"WAL" + email.encode("utf-8"))
+    planted["report"].write_text(f"finding,value\ninvalid_email,{email.upper()}\n", encoding="utf-8")
+    planted["other_report"].write_text("# 3 findings\n", encoding="utf-8")
+    return planted
+
+
 @pytest.fixture(scope="module")
 def erased(tmp_path_factory, sample_landing):
     """Build, pick the person, dry-run, erase. Returns a dict of everything the tests check."""
     from dagster import DagsterInstance
 
-    from warehouse.dbt import parse_project
+    from warehouse.dbt import parse_project, target_dir
 
     root = tmp_path_factory.mktemp("erasure")
     shutil.copytree(sample_landing, root / "landing")
@@ -120,6 +146,7 @@ def erased(tmp_path_factory, sample_landing):
         "PW_LANDING_DIR": root / "landing", "PW_WAREHOUSE_PATH": root / "warehouse" / "pw.duckdb",
         "PW_PUBLISHED_PATH": root / "published" / "pw.duckdb", "PW_DUCKDB_TEMP_DIR": root / "tmp",
         "PW_DUCKDB_MEMORY_LIMIT": "1GB", "PW_AS_OF_DATE": AS_OF.isoformat(), "PW_PII_KEY_FILE": root / "secrets" / "key",
+        "DAGSTER_HOME": root / "dagster_home", "PW_REPORTS_DIR": root / "reports",
     }
     for name, value in env.items():
         patch.setenv(name, str(value))
@@ -127,14 +154,19 @@ def erased(tmp_path_factory, sample_landing):
     patch.delenv("PW_ERASURE_REGISTRY", raising=False)
     settings = Settings.from_env()
     parse_project(settings)
+    from orchestration.cli import ensure_dagster_home
     from orchestration.definitions import defs
 
-    with DagsterInstance.ephemeral() as instance:
+    ensure_dagster_home(settings)  # a persistent instance, as `make run` has: its run storage is searched too
+    with DagsterInstance.from_config(str(settings.dagster_home)) as instance:
         result = defs.resolve_job_def("build_warehouse").execute_in_process(instance=instance, raise_on_error=False)
     assert result.success, "the warehouse to erase from did not build"
     # The erasure's own dbt build writes its artifacts here, not into the shared dbt_project/target.
-    patch.setenv("DBT_TARGET_PATH", str(root / "target"))
-    patch.setenv("DBT_LOG_PATH", str(root / "logs"))
+    (root / "target").mkdir()
+    shutil.copy(target_dir(settings) / "manifest.json", root / "target" / "manifest.json")
+    for name, value in {"DBT_TARGET_PATH": root / "target", "DBT_LOG_PATH": root / "logs"}.items():
+        patch.setenv(name, str(value))
+    settings = Settings.from_env()
 
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         found = con.execute(PICK_PERSON).fetchone()
@@ -169,6 +201,8 @@ def erased(tmp_path_factory, sample_landing):
         before["published_hits"] = _hits_in_duckdb(con, _terms(person))
     before["parquet_hits"] = _hits_in_parquet(settings.published.parent, _terms(person))
 
+    planted = _plant_traces(settings, root, person, result.run_id)
+
     from erasure import erase
 
     # The address as someone would type it: other case, blanks around.
@@ -185,6 +219,7 @@ def erased(tmp_path_factory, sample_landing):
     yield {
         "settings": settings, "root": root, "person": person, "before": before, "dry": dry, "report": report,
         "files": files, "dry_files": dry_files, "registry_after_dry_run": registry_after_dry_run, "seconds": seconds,
+        "planted": planted, "build_run_id": result.run_id,
     }
     patch.undo()
 
@@ -241,6 +276,42 @@ def test_no_file_byte_holds_the_email(erased):
     needle = erased["person"]["email"].encode()
     for path in (settings.warehouse_path, settings.published):
         assert needle not in path.read_bytes().lower(), path
+
+
+def _byte_forms(person: dict) -> list[bytes]:
+    terms = [person["email"], person["full_name"].lower(), person["pseudonym"], person["learner_pseudonym"]]
+    return [form for t in terms for form in (t.encode(), json.dumps(t)[1:-1].lower().encode())]
+
+
+def test_no_file_the_project_writes_holds_the_person(erased):
+    """Every file under the test's data, report, Dagster and dbt folders but the landing archive and the secrets
+    (DuckDB and Parquet files are compressed: the SQL checks above cover them)."""
+    root, forms = erased["root"], _byte_forms(erased["person"])
+    searched, holding = 0, []
+    for path in sorted(root.rglob("*")):
+        parts = path.relative_to(root).parts
+        if not path.is_file() or parts[0] in ("landing", "secrets") or path.suffix in (".duckdb", ".parquet"):
+            continue
+        searched += 1
+        data = path.read_bytes().lower()
+        if any(form in data for form in forms):
+            holding.append(str(path.relative_to(root)))
+    assert searched > 100 and holding == []
+
+
+def test_planted_traces_are_gone_and_the_rest_stays(erased):
+    from dagster import DagsterInstance
+
+    planted = erased["planted"]
+    for kind in ("spill", "wal", "report"):
+        assert not planted[kind].exists(), kind
+    assert "a line without the person" in planted["dbt_log"].read_text(encoding="utf-8")
+    assert planted["other_report"].read_text(encoding="utf-8") == "# 3 findings\n"
+    with DagsterInstance.from_config(str(erased["settings"].dagster_home)) as instance:
+        assert erased["build_run_id"] not in instance.get_run_ids(), "the run whose event held the person was kept"
+    steps = {(s.layer, s.table): s for s in erased["report"].steps}
+    assert steps[("files", "dagster runs")].rows_deleted == 1
+    assert steps[("files", "artifacts, spill files, leftovers")].rows_deleted >= 3
 
 
 def test_erasure_log(erased):

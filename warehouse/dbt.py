@@ -68,6 +68,11 @@ def target_dir(settings: Settings) -> Path:
     return settings.dbt_target_path or DBT_PROJECT_DIR / "target"
 
 
+def log_dir(settings: Settings) -> Path:
+    """Where dbt writes dbt.log (DBT_LOG_PATH, else dbt_project/logs)."""
+    return settings.dbt_log_path or DBT_PROJECT_DIR / "logs"
+
+
 def parse_project(settings: Settings) -> Path:
     """Write manifest.json (what the Dagster definitions read at import); returns its path."""
     run_dbt(settings, "parse", "--quiet", capture=False, check=True)
