@@ -12,19 +12,13 @@ import duckdb
 
 from settings import Settings
 from warehouse.connection import connect
-from warehouse.dbt import BUILD_ARGS, load_manifest, run_dbt
+from warehouse.dbt import BUILD_ARGS, history_relations, run_dbt
 from warehouse.publish import parquet_versions
 
 
 def history_models(settings: Settings | None = None) -> set[str]:
-    """Models dbt appends to and never rebuilds (incremental with full_refresh=false, e.g. mart_*_history), from
-    dbt's manifest (parsed first if missing). They are purged in place and left out of the rebuild."""
-    nodes = load_manifest(settings or Settings.from_env())["nodes"].values()
-    return {
-        n.get("alias") or n["name"] for n in nodes
-        if n["resource_type"] == "model" and n["config"].get("materialized") == "incremental"
-        and n["config"].get("full_refresh") is False
-    }
+    """Models dbt appends to and never rebuilds (e.g. mart_*_history): purged in place, left out of the rebuild."""
+    return {name for _, name in history_relations(settings or Settings.from_env())}
 
 
 def _last_as_of_date(settings: Settings) -> str | None:

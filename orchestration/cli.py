@@ -159,6 +159,8 @@ def backfill(args: argparse.Namespace) -> int:
     saved = working.with_name(working.name + ".before-backfill")
     if working.exists():
         os.replace(working, saved)
+        kept = carry_history(settings, saved, days[0], days[-1])
+        print(f"[backfill] kept {kept} history snapshot row(s) from outside {days[0]}..{days[-1]}", file=sys.stderr)
     for number, day in enumerate(days, start=1):
         day_settings = replace(settings, as_of_date=day, files_until=day, publish=day == days[-1])
         print(f"[backfill] day {number}/{len(days)}: {day} ...", file=sys.stderr, flush=True)
@@ -172,6 +174,33 @@ def backfill(args: argparse.Namespace) -> int:
     saved.unlink(missing_ok=True)
     print(f"[backfill] rebuilt {len(days)} day(s), {days[0]} to {days[-1]}; published as of {days[-1]}.")
     return 0
+
+
+def carry_history(settings: Settings, saved: Path, start: date, end: date) -> int:
+    """Copy the history models' snapshots dated outside start..end from the warehouse before the backfill into the
+    fresh working file: history cannot be rebuilt from the landing archive (a snapshot is what a build saw), so a
+    past quarter's audit keeps its numbers; the days backfilled get their snapshots again. Returns the rows kept."""
+    import duckdb
+
+    from warehouse.connection import connect
+    from warehouse.dbt import history_relations
+
+    kept = 0
+    with connect(settings) as con:
+        con.execute(f"ATTACH '{saved}' AS before_backfill (READ_ONLY)")
+        try:
+            for schema, table in history_relations(settings):
+                source = f'before_backfill."{schema}"."{table}"'
+                try:
+                    con.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+                    con.execute(f'CREATE TABLE "{schema}"."{table}" AS SELECT * FROM {source} '
+                                "WHERE as_of_date NOT BETWEEN ? AND ?", [start, end])
+                except duckdb.CatalogException:
+                    continue  # the warehouse before the backfill had no such history yet
+                kept += con.execute(f'SELECT count(*) FROM "{schema}"."{table}"').fetchone()[0]
+        finally:
+            con.execute("DETACH before_backfill")
+    return kept
 
 
 def print_run_summary(result, settings: Settings, seconds: float) -> None:

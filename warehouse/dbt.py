@@ -135,6 +135,17 @@ def manifest_path(settings: Settings | None = None) -> Path:
     )
 
 
+def history_relations(settings: Settings) -> list[tuple[str, str]]:
+    """(schema, table) of the models dbt appends to and never rebuilds (incremental with full_refresh=false, e.g.
+    mart_*_history: one snapshot per build), from dbt's manifest (parsed first if missing)."""
+    nodes = load_manifest(settings)["nodes"].values()
+    return sorted(
+        (n["schema"], n.get("alias") or n["name"]) for n in nodes
+        if n["resource_type"] == "model" and n["config"].get("materialized") == "incremental"
+        and n["config"].get("full_refresh") is False
+    )
+
+
 def load_manifest(settings: Settings, parse_if_missing: bool = True) -> dict:
     """The manifest as a dict, parsing the project first if there is none yet (and `parse_if_missing`)."""
     try:
