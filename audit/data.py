@@ -106,7 +106,3 @@ def load(con: duckdb.DuckDBPyConnection, quarter: Quarter) -> AuditData:
 
     partners = con.sql("select partner_id, partner_name, tier, country_code from marts.dim_partner").df()
     return AuditData(quarter, as_of, run_id, findings, completeness, completeness_trend, findings_trend, partners)
-
-
-def connect_published(path) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(str(path), read_only=True)

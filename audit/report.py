@@ -13,9 +13,10 @@ import jinja2
 import pandas as pd
 
 from audit import charts
-from audit.data import AuditData, connect_published, load
+from audit.data import AuditData, load
 from audit.expectations import ExpectationOutcome, run_suite, summarize
 from audit.quarter import Quarter
+from warehouse.connection import read_published
 
 TYPE_LABELS = {"stale": "Stale records", "duplicate": "Duplicate partners", "conflict": "Cross-system conflicts",
                "orphan": "Orphans", "certification_risk": "Certification risk", "data_quality": "Data quality",
@@ -146,7 +147,7 @@ def render(data: AuditData, out_root: Path, outcomes: list[ExpectationOutcome] |
 
 def generate(published: Path, quarter: Quarter, out_root: Path, expectations: bool = True) -> ReportResult:
     """Read the published warehouse (read-only) and write the quarter's report folder."""
-    con = connect_published(published)
+    con = read_published(published)
     try:
         data = load(con, quarter)
         outcomes = None

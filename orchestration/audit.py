@@ -48,8 +48,8 @@ def reports_dir() -> Path:
     check_specs=[dg.AssetCheckSpec(name=f"gx_{mart}", asset=EXPECTATIONS_KEY) for mart in CHECKED_MARTS],
 )
 def audit_expectations(context: dg.AssetExecutionContext):
-    from audit.data import connect_published
     from audit.expectations import run_suite, summarize
+    from warehouse.connection import read_published
 
     settings = Settings.from_env()
     if not settings.publish or not settings.published.exists():
@@ -58,7 +58,7 @@ def audit_expectations(context: dg.AssetExecutionContext):
         for mart in CHECKED_MARTS:
             yield dg.AssetCheckResult(check_name=f"gx_{mart}", passed=True, metadata={"skipped": True})
         return
-    con = connect_published(settings.published)
+    con = read_published(settings.published)
     try:
         outcomes = run_suite(con)
     finally:

@@ -37,14 +37,15 @@ def scorecards_dir() -> Path:
     "its tier) plus a vendor-only index; fails if the isolation check finds another partner's data in a file.",
 )
 def partner_scorecards(context: dg.AssetExecutionContext, config: ScorecardsConfig) -> dg.MaterializeResult:
-    from scorecards.data import connect_published, load
+    from scorecards.data import load
     from scorecards.isolation import check_folder
     from scorecards.render import write_all
+    from warehouse.connection import read_published
 
     published = Settings.from_env().published
     if not published.exists():
         raise dg.Failure(f"no published warehouse at {published}: run build_warehouse first")
-    con = connect_published(published)
+    con = read_published(published)
     try:
         data = load(con)
     finally:

@@ -224,11 +224,13 @@ def _open_for_status(settings: Settings):
     """The working warehouse if no build holds it, else the published copy (DuckDB allows one writer)."""
     import duckdb
 
+    from warehouse.connection import read_published
+
     try:
         return duckdb.connect(str(settings.warehouse_path), read_only=True), None
     except duckdb.IOException:
         note = "A build is running and holds the working warehouse; showing the last published build."
-        return duckdb.connect(str(settings.published), read_only=True), note
+        return read_published(settings.published), note
 
 
 def status_report(settings: Settings, runs: int = 5) -> str:

@@ -11,10 +11,11 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from scorecards.data import WarehouseNotReady, connect_published, load
+from scorecards.data import WarehouseNotReady, load
 from scorecards.isolation import check_folder
 from scorecards.render import write_all
 from settings import Settings
+from warehouse.connection import read_published
 
 EPILOG = """examples:
   python -m scorecards                                        every partner into reports/scorecards/
@@ -51,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no published warehouse at {published}: run `make run` first", file=sys.stderr)
         return 2
     out = args.out or default_out()
-    con = connect_published(published)
+    con = read_published(published)
     try:
         data = load(con)
     except WarehouseNotReady as error:

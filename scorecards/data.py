@@ -89,10 +89,6 @@ def person_column(con: duckdb.DuckDBPyConnection) -> str:
     return "learner_key" if "learner_key" in columns else "user_id"
 
 
-def connect_published(path) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(str(path), read_only=True)
-
-
 def load(con: duckdb.DuckDBPyConnection) -> ScorecardData:
     """Every partner's numbers, all partners at once (peer statistics need every partner of a tier)."""
     try:

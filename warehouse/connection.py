@@ -61,3 +61,25 @@ def connect(settings: Settings | None = None, read_only: bool = False) -> Iterat
         yield con
     finally:
         con.close()
+
+
+def read_published(path: Path | str) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the file at `path` as it is now (the published warehouse, after a publish).
+
+    Not `duckdb.connect(path)`: DuckDB shares one database instance per file among the connections of a process,
+    so a connection opened that way while another one of this process still reads an older version (replaced by
+    a publish since) gets that older version. An in-memory instance attaching the file opens what is there now;
+    the catalog takes the file's stem, as `duckdb.connect` names it, so queries and views read the same."""
+    path = Path(path)
+    if not path.is_file():
+        raise duckdb.IOException(f"no warehouse file at {path}")
+    con = duckdb.connect()
+    try:
+        escaped = str(path).replace("'", "''")
+        con.execute(f"ATTACH '{escaped}' AS \"{path.stem}\" (READ_ONLY)")
+        con.execute(f'USE "{path.stem}"')
+    except BaseException:
+        con.close()
+        raise
+    return con
+
