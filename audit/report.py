@@ -15,6 +15,7 @@ import pandas as pd
 from audit import charts
 from audit.data import AuditData, load
 from audit.expectations import ExpectationOutcome, run_suite, summarize
+from audit.people_csv import write_frame
 from audit.quarter import Quarter
 from warehouse.connection import read_published
 
@@ -104,7 +105,7 @@ def render(data: AuditData, out_root: Path, outcomes: list[ExpectationOutcome] |
 
     findings = data.findings.merge(data.partners[["partner_id", "partner_name"]], on="partner_id", how="left")
     findings = findings[FINDING_COLUMNS]
-    findings.to_csv(folder / "findings.csv", index=False)
+    write_frame(findings, folder / "findings.csv")
     findings.to_parquet(folder / "findings.parquet", index=False)
 
     h = headline(data, outcomes)

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import time
 from collections.abc import Callable
@@ -15,6 +13,7 @@ from pathlib import Path
 import jinja2
 import pandas as pd
 
+from audit.people_csv import write_frame, write_rows
 from scorecards import charts
 from scorecards.build import build_scorecard, flatten
 from scorecards.data import ScorecardData
@@ -67,11 +66,7 @@ def write_partner(data: ScorecardData, partner_id: str, out: Path, env: jinja2.E
     folder = Path(out) / partner_id
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "scorecard.json").write_text(json.dumps(card, indent=2, ensure_ascii=False), encoding="utf-8")
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["field", "value"])
-    writer.writerows(flatten(card))
-    (folder / "scorecard.csv").write_text(buffer.getvalue(), encoding="utf-8")
+    write_rows(folder / "scorecard.csv", ["field", "value"], flatten(card))
     html = env.get_template("scorecard.html.j2").render(
         c=card, generated_at=generated_at or datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         min_peers=MIN_PEERS, approx_digits=APPROX_DIGITS, peer_metrics=PEER_METRICS,
@@ -151,7 +146,7 @@ def write_index(cards: dict[str, dict], out: Path, env: jinja2.Environment, gene
     if not frame.empty:
         frame["open_requirements"] = frame.open_requirements.astype("Int64")
         frame = frame.sort_values(["tier", "partner_name"], na_position="last")
-    frame.to_csv(out / "index.csv", index=False)
+    write_frame(frame, out / "index.csv")
     records = frame.astype(object).where(frame.notna(), None).to_dict("records")
     html = env.get_template("index.html.j2").render(rows=records, generated_at=generated_at,
                                                     as_of=data.as_of_date, min_peers=MIN_PEERS)
