@@ -155,7 +155,10 @@ def run_suite(con: duckdb.DuckDBPyConnection, docs_dir: Path | None = None) -> l
     frames = read_frames(con)
     workdir = Path(tempfile.mkdtemp(prefix="pw-gx-"))
     try:
-        context = gx.get_context(mode="file", project_root_dir=str(workdir))
+        # Data Docs need a file context; without them an in-memory one skips writing every suite, asset and
+        # validation definition to disk (most of the suite's time on a small warehouse).
+        context = (gx.get_context(mode="file", project_root_dir=str(workdir)) if docs_dir is not None
+                   else gx.get_context(mode="ephemeral"))
         # GX draws a tqdm "Calculating Metrics" bar per validation (about twenty a build, in the middle of `make run`'s
         # output); the context's progress_bars setting is the documented switch.
         from great_expectations.data_context.types.base import ProgressBarsConfig

@@ -31,7 +31,7 @@ import pandera.pandas as pa
 from data_contracts import CONTRACTS, dependent_entities, person_entities
 from data_contracts._fields import EMAIL_RE
 from settings import Settings
-from warehouse.privacy import normalize_identifier, pii_hash_key
+from warehouse.privacy import normalize_identifier, pii_hash_key, private_folder
 
 PURPOSE = "erasure"
 
@@ -109,8 +109,10 @@ def read_registry(path: Path | None = None) -> list[dict]:
 
 def append_registry(entry: dict, path: Path | None = None) -> None:
     path = path or registry_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", encoding="utf-8") as handle:
+    private_folder(path.parent)
+    # Owner-only like the key file: the hashes are keyed, but the list says how many people were erased and when.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(fd, "a", encoding="utf-8") as handle:
         handle.write(json.dumps(entry, sort_keys=True) + "\n")
         handle.flush()
         os.fsync(handle.fileno())

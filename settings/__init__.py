@@ -262,6 +262,10 @@ def _text(value: Any) -> str:
         return "1" if value else "0"
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        # "3600", as typed, not "3600.0": dbt's parse fingerprint includes these texts, and a value that changed
+        # spelling between the CLI and the job cost a second parse every run.
+        return str(int(value))
     return str(value)
 
 

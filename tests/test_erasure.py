@@ -559,3 +559,46 @@ def test_rewriting_the_landing_files_removes_the_person_and_keeps_them_loaded_on
         before, deleted = erased["before"]["counts"], {s.table: s.rows_deleted for s in erased["report"].steps}
         for table in (*PERSON_TABLES, *MENTION_TABLES):
             assert con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == before[table] - deleted.get(table, 0), table
+
+
+def test_secrets_are_owner_only_and_reach_no_other_file(erased):
+    """The key and the erasure list: mode 0600 in a 0700 folder; their bytes in no file outside that folder, the
+    DuckDB files and Parquet exports searched through SQL (they are compressed) and as bytes."""
+    import stat
+
+    root, secrets_dir = erased["root"], erased["root"] / "secrets"
+    key_file, registry = secrets_dir / "key", secrets_dir / "erasures.jsonl"
+    assert stat.S_IMODE(secrets_dir.stat().st_mode) == 0o700
+    for path in (key_file, registry):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    key = key_file.read_text().strip()
+    hashes = [value for line in registry.read_text().splitlines() for name, value in json.loads(line).items()
+              if name.endswith("hash") or name.endswith("hashes")]
+    secrets = [key, *(h for value in hashes for h in (value if isinstance(value, list) else [value]))]
+    assert len(key) == 64 and len(secrets) > 1
+    holding = [str(path.relative_to(root)) for path in sorted(root.rglob("*"))
+               if path.is_file() and path.parent != secrets_dir and path.relative_to(root).parts[0] != "landing"
+               and any(s.encode() in path.read_bytes() for s in secrets)]
+    settings = erased["settings"]
+    for database in (settings.warehouse_path, settings.published):
+        with duckdb.connect(str(database), read_only=True) as con:
+            holding += [f"{database.name}:{t}" for t in _hits_in_duckdb(con, secrets)]
+    holding += list(_hits_in_parquet(settings.published.parent, secrets))
+    assert holding == []
+
+
+def test_an_empty_or_lost_key_file_is_an_error_not_a_new_key(tmp_path):
+    from warehouse.privacy import KeyFileError, pii_hash_key
+
+    key_file = tmp_path / "secrets" / "key"
+    settings = Settings(pii_key_file=key_file, pii_hash_key=None)
+    first = pii_hash_key(settings)
+    assert pii_hash_key(settings) == first and len(first) == 64
+    key_file.write_text("")
+    with pytest.raises(KeyFileError, match="is empty"):
+        pii_hash_key(settings)
+    key_file.unlink()
+    (tmp_path / "secrets" / "erasures.jsonl").write_text('{"email_hash": "00"}\n')
+    with pytest.raises(KeyFileError, match="erasure list"):
+        pii_hash_key(settings)
+    assert not key_file.exists(), "no new key was written"

@@ -32,6 +32,10 @@ def test_to_env_round_trips():
     settings = Settings.from_env({"PW_AS_OF_DATE": "2026-11-24", "PW_PII_HASH_KEY": "s3cr3t-key", "PW_SENSOR_ENABLED": "yes"})
     assert Settings.from_env(settings.to_env()) == settings
     assert "PW_PUBLISHED_PATH" not in settings.to_env()  # unset stays unset
+    # The text is stable through a round trip and spelled as typed (a whole float is not "3600.0").
+    assert Settings.from_env(settings.to_env()).to_env() == settings.to_env()
+    assert Settings.from_env({"PW_LOCK_TIMEOUT_SECONDS": "3600"}).to_env()["PW_LOCK_TIMEOUT_SECONDS"] == "3600"
+    assert Settings.from_env({"PW_LOCK_TIMEOUT_SECONDS": "2.5"}).to_env()["PW_LOCK_TIMEOUT_SECONDS"] == "2.5"
     assert "s3cr3t-key" not in repr(settings)  # the key is a secret
 
 

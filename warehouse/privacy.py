@@ -15,26 +15,62 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+from pathlib import Path
 
 from settings import Settings
 
 
+class KeyFileError(RuntimeError):
+    """The key file is unusable: a new key would silently give every person a new pseudonym."""
+
+
 def pii_hash_key(settings: Settings | None = None) -> str:
-    """The pseudonymization key: the environment variable, else the key file (created on first use)."""
+    """The pseudonymization key: the environment variable, else the key file (created on first use).
+
+    An empty key file is an error, and so is a missing one once someone was erased: a new key would make the
+    erasure list match no one, so the next night would load the erased person again."""
     settings = settings or Settings.from_env()
     if settings.pii_hash_key:
         return settings.pii_hash_key
     path = settings.pii_key_file
     if path.exists():
         key = path.read_text(encoding="utf-8").strip()
-        if key:
-            return key
-    path.parent.mkdir(parents=True, exist_ok=True)
+        if not key:
+            raise KeyFileError(
+                f"the pseudonymization key file {path} is empty. Restore it from the backup taken with the "
+                f"erasure list and the warehouse (docs/privacy.md, 'Backups'); delete it only to start a "
+                f"warehouse anew with new pseudonyms")
+        return key
+    registry = settings.erasure_registry_path
+    if registry.exists() and registry.stat().st_size:
+        raise KeyFileError(
+            f"the pseudonymization key file {path} is missing but the erasure list {registry} exists: a new key "
+            f"would make that list match no one. Restore the key file from the backup (docs/privacy.md, "
+            f"'Backups'), or set {Settings.variable('pii_hash_key')}")
+    return _create_key_file(path)
+
+
+def private_folder(folder: Path) -> None:
+    """Create `folder` readable by the pipeline's user only (mode 0700; an existing folder is left as it is)."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
+def _create_key_file(path: Path) -> str:
+    """Write a random key, mode 0600 from its first byte; two processes racing both end up with the same key."""
+    private_folder(path.parent)
     key = secrets.token_hex(32)
-    # Created 0600 so only the pipeline's user can read it.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.new")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(key + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    try:
+        os.link(temporary, path)  # fails if another process created the key first: theirs wins
+    except FileExistsError:
+        key = path.read_text(encoding="utf-8").strip()
+    finally:
+        temporary.unlink()
     return key
 
 
