@@ -32,6 +32,9 @@ def _progress(report: EntityReport) -> None:
         f"quarantined {report.total('rows_quarantined'):>7,}",
         file=sys.stderr,
     )
+    for file in report.files:
+        if file.cleaned:
+            print(f"  CLEANED {file.file}: {file.cleanup_note()}", file=sys.stderr)
     for error in report.rejected:
         print(f"  REJECTED {error}", file=sys.stderr)
 

@@ -366,6 +366,8 @@ def _rows(run: DryRun) -> list[str]:
         f"  read {report.rows_read:,}  would load {report.rows_loaded:,}  would quarantine {report.rows_quarantined:,}"
         + (f"  (suppressed, erased people: {report.rows_suppressed:,})" if report.rows_suppressed else "")
     ]
+    if report.cleaned:
+        lines.append(f"  {report.cleanup_note()}")
     for rule, count in sorted(report.rules.items(), key=lambda item: -item[1]):
         line, column, value = run.examples.get(rule, (None, None, None))
         lines.append(f"  {rule:<20} {count:>7,}  first: line {line}, column {column}, value {value!r}")

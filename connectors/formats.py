@@ -247,7 +247,8 @@ def sniff_dialect(text: str, extension_delimiter: str | None) -> tuple[str, str,
     header = lines[0] if lines else ""
     if extension_delimiter and extension_delimiter in header:
         return extension_delimiter, '"', None
-    dialect = clevercsv.Detector().detect(sample, delimiters=DELIMITERS)
+    # clevercsv's parser stops at a NUL ("line contains NULL byte"); one in a value says nothing about the dialect.
+    dialect = clevercsv.Detector().detect(sample.replace("\x00", ""), delimiters=DELIMITERS)
     if dialect is None or dialect.delimiter not in DELIMITERS:
         delimiter = max(DELIMITERS, key=header.count)  # one line or no clear dialect: the header decides
         return (delimiter if header.count(delimiter) else ","), '"', None

@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 import pyarrow as pa_arrow
@@ -43,9 +44,11 @@ from connectors.mapping import (
 )
 from connectors.readers import LINE_COLUMN, Batch, MalformedRow, read_batches
 from connectors.suppression import Suppression
-from data_contracts._fields import LOAD_COLUMNS, RULE_MESSAGES, required_columns
+from data_contracts._fields import CLEANUP_RULE, LOAD_COLUMNS, RULE_MESSAGES, required_columns
 from data_contracts._sql import (
     UNIQUE_KEY_RULE,
+    cleaned_columns,
+    cleaned_select,
     column_checks,
     literal,
     quoted,
@@ -58,6 +61,9 @@ from warehouse.raw import ensure_tables, raw_table_name
 
 ROW_COLUMN = "_row"  # a row's position in its batch
 TYPED_PREFIX = "_typed_"  # a column's value as its logical type, beside its text
+# Bytes of the control characters data_contracts._fields.CONTROL_CHARACTERS removes (C0 but TAB, LF, CR; DEL).
+CONTROL_BYTES = np.zeros(256, dtype=bool)
+CONTROL_BYTES[[*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]] = True
 QUARANTINE_COLUMNS = [
     "load_id", "system", "entity", "source_file", "source_line", "column_name", "rule", "message",
     "offending_value", "row_json", "quarantined_at",
@@ -75,6 +81,7 @@ class FileReport:
     rows_quarantined: int = 0
     rows_suppressed: int = 0  # rows of erased people: dropped, never loaded nor quarantined
     rules: Counter = field(default_factory=Counter)
+    cleaned: Counter = field(default_factory=Counter)  # column -> rows loaded with control characters removed
     ignored_columns: list[str] = field(default_factory=list)  # headers the mapping does not know (schema drift)
     missing_columns: list[str] = field(default_factory=list)  # contract columns the file does not have
     file_format: str | None = None  # how the reader read this file: csv | jsonl | json | parquet | xlsx
@@ -84,6 +91,13 @@ class FileReport:
     seconds: float = 0.0
     error: str | None = None
     found_columns: set[str] = field(default_factory=set, repr=False)  # contract columns seen in any batch so far
+
+    def cleanup_note(self) -> str:
+        """The file's cleanups as the run output shows them, '' when none."""
+        if not self.cleaned:
+            return ""
+        columns = ", ".join(f"{column} {rows:,}" for column, rows in sorted(self.cleaned.items()))
+        return f"control characters removed (rows per column): {columns}"
 
 
 @dataclass
@@ -120,6 +134,7 @@ class EntityLoader:
         self.suppression = Suppression.for_entity(source.name, entity)
         self.mapping = load_mapping(settings, source.name).entity(entity)
         self.checks = column_checks(self.schema)
+        self.cleaned_columns = list(cleaned_columns(self.schema))
         self.repeat_sql = repeats_earlier_row(self.schema, ROW_COLUMN)
         self.typed = {name: typed_expression(name, column.metadata["logical_type"])
                       for name, column in self.schema.columns.items()}
@@ -202,7 +217,7 @@ class EntityLoader:
             report.rows_suppressed += suppressed
         quarantine = [self._malformed_rows(report.file, malformed)]
         if table.num_rows:
-            quarantine.append(self._check_and_insert(table, report.file))
+            quarantine.append(self._check_and_insert(table, report))
         quarantine = [q for q in quarantine if len(q)]
         if quarantine:
             quarantined = pd.concat(quarantine, ignore_index=True)
@@ -266,12 +281,14 @@ class EntityLoader:
 
     # --- one pass in DuckDB: checks, keys, casts, insert ---------------------------------------------------
 
-    def _check_and_insert(self, table: pa_arrow.Table, file: str) -> pd.DataFrame:
+    def _check_and_insert(self, table: pa_arrow.Table, report: FileReport) -> pd.DataFrame:
         """Validate the batch inside DuckDB (the contract compiled to SQL, `data_contracts._sql`), insert the valid
         rows typed, and return the quarantine rows of the others: contract failures (as pandera reports them: one
         per row and rule, on the first column that breaks it), keys an earlier row of the file had, cast failures."""
+        file = report.file
         self.con.register("_batch_text", table.append_column(ROW_COLUMN, pa_arrow.array(range(table.num_rows))))
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE _checked AS {self._checked_select(table.column_names)}")
+        dirty = self._columns_with_control_characters(table)
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE _checked AS {self._checked_select(table.column_names, dirty)}")
         self.con.unregister("_batch_text")
         bad = self.con.execute(
             f"SELECT {ROW_COLUMN}, _failed, _seen, _cast_error FROM _checked "
@@ -281,10 +298,26 @@ class EntityLoader:
             keys = ", ".join(quoted(k) for k in self.schema.unique)
             self.con.execute(f"INSERT INTO _file_keys SELECT {keys} FROM _checked")
         self._insert_valid(table.column_names, file)
+        if dirty:
+            self._count_cleaned(report)
         self.con.execute("DROP TABLE _checked")
         return self._quarantine_rows(file, table, bad)
 
-    def _checked_select(self, columns: list[str]) -> str:
+    def _columns_with_control_characters(self, table: pa_arrow.Table) -> set[str]:
+        """The free-text columns of the batch that may hold a control character, by a scan of their Arrow bytes:
+        the common batch has none and then costs no SQL pass at all. UTF-8 puts no byte below 0x80 inside another
+        character, so none hides; a byte of a value sliced away only costs a pass that changes nothing."""
+        found = set()
+        for name in self.cleaned_columns:
+            for chunk in table.column(name).chunks:
+                data = chunk.buffers()[2] if chunk.type == pa_arrow.string() else None
+                if data is None and chunk.null_count < len(chunk):
+                    found.add(name)  # not plain UTF-8 text (never so from the readers): cleaned by SQL to be sure
+                elif data is not None and CONTROL_BYTES[np.frombuffer(data, np.uint8)].any():
+                    found.add(name)
+        return found
+
+    def _checked_select(self, columns: list[str], dirty: set[str]) -> str:
         """Every row with `_failed` (the ids of the checks it breaks, comma-separated, '' when none), `_seen` (its key
         was in an earlier batch) and `_cast_error` (the first column DuckDB cannot convert), typed columns beside."""
         failing = [f"CASE WHEN {check.fails} THEN '{i}' END" for i, check in enumerate(self.checks)]
@@ -299,8 +332,17 @@ class EntityLoader:
         cast_error = f"coalesce({', '.join(cast_errors)})" if cast_errors else "NULL"
         return (
             f"SELECT *, {cast_error} AS _cast_error FROM ("
-            f"SELECT *, {failed} AS _failed, {self._seen_in_earlier_batch()} AS _seen, {typed} FROM _batch_text b)"
+            f"SELECT *, {failed} AS _failed, {self._seen_in_earlier_batch()} AS _seen, {typed} "
+            f"FROM ({cleaned_select(self.schema, [*columns, ROW_COLUMN], '_batch_text', dirty)}) b)"
         )
+
+    def _count_cleaned(self, report: FileReport) -> None:
+        """Rows loaded with control characters removed, per column (the quarantine keeps a bad row's raw text)."""
+        for cleaned, rows in self.con.execute(
+            "SELECT _cleaned, count(*) FROM _checked WHERE _cleaned <> '' AND _failed = '' AND NOT _seen "
+            "AND _cast_error IS NULL GROUP BY _cleaned"
+        ).fetchall():
+            report.cleaned.update(dict.fromkeys(cleaned.split(","), rows))
 
     def _insert_valid(self, columns: list[str], file: str) -> None:
         loaded = {"_source_file": "?", "_source_line": LINE_COLUMN, "_load_id": "?", "_loaded_at": "?"}
@@ -427,6 +469,12 @@ class EntityLoader:
                 json.dumps(report.missing_columns),
             ],
         )
+        for column, rows in sorted(report.cleaned.items()):
+            self.con.execute(
+                "INSERT INTO ops.load_cleanups (load_id, system, entity, source_file, column_name, rule, rows, "
+                "cleaned_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [self.load_id, self.source.name, self.entity, report.file, column, CLEANUP_RULE, rows, self.loaded_at],
+            )
 
     def _record_failure(self, error: ExtractFileError) -> None:
         """A rejected file, after its rollback: recorded on its own, so it stays even though nothing else of it did."""

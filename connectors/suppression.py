@@ -29,7 +29,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from data_contracts import CONTRACTS, dependent_entities, person_entities
-from data_contracts._fields import EMAIL_RE
+from data_contracts._fields import EMAIL_RE, without_control_characters
 from settings import Settings
 from warehouse.privacy import normalize_identifier, pii_hash_key, private_folder
 
@@ -144,7 +144,9 @@ class Suppression:
     def _matches_email(self, values: pd.Series) -> pd.Series:
         present = values.notna() & (values.astype("string").str.strip() != "")
         hit = pd.Series(False, index=values.index)
-        hit[present] = values[present].map(lambda v: email_hash(str(v), self.key) in self.email_hashes)
+        # Control characters removed: `jose\x00@...` (quarantined by the contract otherwise) is the erased person.
+        cleaned = without_control_characters(values[present].astype(object))
+        hit[present] = cleaned.map(lambda v: isinstance(v, str) and email_hash(v, self.key) in self.email_hashes)
         return hit
 
     def _matches_id(self, values: pd.Series, person: tuple[str, str]) -> pd.Series:

@@ -63,6 +63,23 @@ TIMESTAMP_RE = (
 EMAIL_RE = r"^[^@ \t\n\r\f\v]+@[^@ \t\n\r\f\v]+\.[^@ \t\n\r\f\v]+$"
 # What Python's str.strip() removes (Unicode white space, none above U+3000); the SQL checks strip the same.
 WHITESPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
+# C0 control characters but TAB, LF and CR (text may hold those: a quoted note spanning lines), and DEL. No real
+# value holds one: they come from a binary field copied into text, a terminal colour code (ESC), a C string's end
+# (NUL). Postgres refuses U+0000 in text outright and Excel's XML cannot hold any of them, so a NUL loaded here
+# would break the next system to read the value. Written with escapes that RE2 (DuckDB) and Python read the same.
+CONTROL_CHARACTERS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+# Column names that say the column holds an identifier or a reference to one (`id`, `partner_id`, `Deal_Registration
+# _Id__c` as `deal_registration_id_c`, `external_ref`, the `certification_code` a course and a certificate join on):
+# a value matched exactly, where removing a character could make two records one.
+IDENTIFIER_NAME = r"^(id|.+_id|.+_id_c|.+_ref|.+_code)$"
+# What a control character costs, by column (`field`'s `control_characters` metadata):
+CONTROL_CHARACTER_POLICIES = {
+    "remove": "free text and codes: the characters are removed on load (a value left empty is NULL) and the rows "
+              "are counted per file and column in ops.load_cleanups (rule control_characters_removed)",
+    "quarantine": "identifiers, keys and e-mail addresses: the row is quarantined (rule control_character), as "
+                  "its exact value, which a join or an erasure matches on, is unknown",
+}
+CLEANUP_RULE = "control_characters_removed"
 TRUE_VALUES = ("true", "1", "yes", "y", "t")
 FALSE_VALUES = ("false", "0", "no", "n", "f")
 
@@ -111,6 +128,40 @@ def _is_boolean(values: pd.Series) -> pd.Series:
     return normalized_code(values).isin(TRUE_VALUES + FALSE_VALUES)
 
 
+def has_control_characters(values: pd.Series) -> pd.Series:
+    return values.astype(object).str.contains(CONTROL_CHARACTERS, regex=True).fillna(False).astype(bool)
+
+
+def without_control_characters(values: pd.Series) -> pd.Series:
+    """Free text without its control characters; a value that was nothing else is null, as an empty cell is (a
+    value without any is left as it is, so the loader may skip a column that has none)."""
+    had = has_control_characters(values)
+    cleaned = values.astype(object).where(~had, values.astype(object).str.replace(CONTROL_CHARACTERS, "", regex=True))
+    return cleaned.mask(had & (cleaned == ""))
+
+
+CONTROL_CHARACTER_CHECK = pa.Check(lambda s: ~has_control_characters(s), name="control_character")
+
+
+def _exact(column: pa.Column) -> pa.Column:
+    """A free-text column made exact (a key): its control characters quarantine the row instead of being removed."""
+    if column.metadata["control_characters"] != "remove":
+        return column
+    exact = column.set_checks([CONTROL_CHARACTER_CHECK, *column.checks])
+    exact.parsers = []
+    exact.metadata = {**column.metadata, "control_characters": "quarantine"}
+    return exact
+
+
+def control_character_policy(name: str, logical_type: str, pattern: str | None, pii: str | None) -> str | None:
+    """`remove` for free text, `quarantine` for a value matched exactly; None for a typed column (a control
+    character fails its format check: `1\x00` is no integer)."""
+    if logical_type != "string":
+        return None
+    exact = pattern is not None or pii in ("email", "person_identifier") or re.match(IDENTIFIER_NAME, name)
+    return "quarantine" if exact else "remove"
+
+
 FORMAT_CHECKS = {
     "integer": pa.Check(lambda s: full_match(s, INTEGER_RE), name="is_integer"),
     "number": pa.Check(lambda s: full_match(s, NUMBER_RE), name="is_number"),
@@ -141,6 +192,8 @@ RULE_MESSAGES = {
     "encoding": "no text encoding (UTF-8, the system's legacy encoding, a detected one) decodes the file",
     "unreadable": "the file cannot be read in the format its signature or extension says",
     "csv_parse": "the file is not well-formed CSV",
+    "control_character": "an identifier, key or e-mail address holds a control character (NUL, BEL, ESC, DEL...): "
+                         "its exact value is unknown",
 }
 
 # What an unknown code (a value outside a column's `allowed` list) costs its row. A real system has its own words
@@ -188,7 +241,9 @@ def field(
     `pii`: the personal-data category (a key of `PII_CATEGORIES`) of a column that holds personal data.
     `not_pii`: why a column that looks personal (by name or content) is not, e.g. "company name".
     `allowed`: the canonical codes (staging maps a value to one of them, dbt tests and docs list them);
-    `unknown_code`: what a value outside them costs (`UNKNOWN_CODE_POLICIES`, docs/data-quality.md)."""
+    `unknown_code`: what a value outside them costs (`UNKNOWN_CODE_POLICIES`, docs/data-quality.md).
+    A text column's control characters are removed or quarantine the row (`CONTROL_CHARACTER_POLICIES`): by the
+    column's kind, `control_character_policy`."""
     if logical_type not in LOGICAL_TYPES:
         raise ValueError(f"{name}: unknown logical type {logical_type!r}")
     if pii is not None and pii not in PII_CATEGORIES:
@@ -198,6 +253,12 @@ def field(
     if unknown_code not in UNKNOWN_CODE_POLICIES:
         raise ValueError(f"{name}: unknown_code must be one of {sorted(UNKNOWN_CODE_POLICIES)}, not {unknown_code!r}")
     checks: list[pa.Check] = []
+    parsers: list[pa.Parser] = []
+    control_characters = control_character_policy(name, logical_type, pattern, pii)
+    if control_characters == "remove":  # before every check, as the loader's SQL pass cleans before it checks
+        parsers.append(pa.Parser(without_control_characters))
+    if control_characters == "quarantine":
+        checks.append(CONTROL_CHARACTER_CHECK)
     if required:
         checks.append(pa.Check(lambda s: s.str.strip().str.len() > 0, name="not_blank"))
     if logical_type in FORMAT_CHECKS:
@@ -218,6 +279,7 @@ def field(
     return pa.Column(
         str,
         checks=checks,
+        parsers=parsers,
         nullable=not required,
         required=False,  # a missing optional column is filled with nulls by the loader
         name=name,
@@ -233,6 +295,7 @@ def field(
             "pattern": pattern,
             "minimum": minimum,
             "maximum": maximum,
+            "control_characters": control_characters,
         },
     )
 
@@ -252,6 +315,8 @@ def contract(
 ) -> pa.DataFrameSchema:
     """A raw entity's contract. `key` (+ `version`, the last-modified column) is unique within a batch."""
     unique_cols = key + ([version] if version else [])
+    # A key is matched exactly whatever its name: removing a character from one could make two records one.
+    columns = [_exact(c) if c.name in unique_cols else c for c in columns]
     return pa.DataFrameSchema(
         {c.name: c for c in columns},
         unique=unique_cols,

@@ -3,7 +3,9 @@
 The pandera schema stays the one definition: every check of a column (`data_contracts._fields.field`) has its SQL
 twin here, built from the same column metadata and patterns, and `column_checks` refuses a check it has no SQL for.
 Each expression is true when a value breaks the rule; a NULL value passes every rule but `not_nullable`, as in
-pandera. tests/test_sql_checks.py runs both on the same adversarial values and asserts the same failures.
+pandera. A column's parsers (control characters removed from free text) run before its checks, in both (their SQL
+twins: `PARSES`). tests/test_sql_checks.py runs both on the same adversarial values and asserts the same failures
+and the same stored values.
 
 Only portable SQL is used (regexp_full_match, regexp_replace, TRY_CAST, lower, IN), so the checks can be compiled for
 Spark later with the same structure.
@@ -17,6 +19,7 @@ from typing import NamedTuple
 import pandera.pandas as pa
 
 from data_contracts._fields import (
+    CONTROL_CHARACTERS,
     DATE_RE,
     FALSE_VALUES,
     INTEGER_RE,
@@ -75,8 +78,13 @@ def _within_bounds(column: str, meta: dict) -> str:
     return f"(NOT {_matches(column, NUMBER_RE)} OR ({' AND '.join(b for b in bounds if b)}))"
 
 
+def has_control_characters(column: str) -> str:
+    return f"regexp_matches({column}, {literal(CONTROL_CHARACTERS)})"
+
+
 # check name -> SQL that is true when a (non-null) value passes it
 PASSES = {
+    "control_character": lambda c, meta: f"NOT {has_control_characters(c)}",
     "not_blank": lambda c, meta: f"NOT regexp_full_match({c}, {literal(_BLANK + '*')})",
     "is_integer": lambda c, meta: _matches(c, INTEGER_RE),
     "is_number": lambda c, meta: _matches(c, NUMBER_RE),
@@ -87,6 +95,37 @@ PASSES = {
     "matches_pattern": lambda c, meta: _matches(c, meta["pattern"]),
     "value_range": _within_bounds,
 }
+
+
+# parser name -> SQL of the value it returns (the twin of `data_contracts._fields.without_control_characters`)
+PARSES = {
+    "without_control_characters": lambda c: (
+        f"(CASE WHEN {has_control_characters(c)} "
+        f"THEN nullif(regexp_replace({c}, {literal(CONTROL_CHARACTERS)}, '', 'g'), '') ELSE {c} END)"),
+}
+
+
+def cleaned_columns(schema: pa.DataFrameSchema) -> dict[str, str]:
+    """Column -> SQL of its value as the checks see it and the raw table stores it: its pandera parsers in SQL;
+    a parser it has no SQL for is refused, as a check is."""
+    cleaned = {}
+    for name, column in schema.columns.items():
+        for parser in column.parsers:
+            if parser.name not in PARSES:
+                raise ValueError(f"{schema.name}.{name}: no SQL for parser {parser.name!r} (add it to PARSES)")
+            cleaned[name] = PARSES[parser.name](cleaned.get(name, quoted(name)))
+    return cleaned
+
+
+def cleaned_select(schema: pa.DataFrameSchema, columns: list[str], source: str, only: set[str] | None = None) -> str:
+    """`source`'s rows with its `columns` as the checks see them (`cleaned_columns`) and `_cleaned`: the columns whose
+    value had control characters removed, comma-separated ('' when none), to count them. `only`: the columns that
+    may hold some (the parser leaves a value without any as it is, so the others need no pass)."""
+    cleaned = {c: sql for c, sql in cleaned_columns(schema).items() if only is None or c in only}
+    values = ", ".join(f"{cleaned[c]} AS {quoted(c)}" if c in cleaned else quoted(c) for c in columns)
+    flags = [f"CASE WHEN {has_control_characters(quoted(c))} THEN {literal(c)} END" for c in cleaned if c in columns]
+    marks = f"concat_ws(',', {', '.join(flags)})" if flags else "''"
+    return f"SELECT {values}, {marks} AS _cleaned FROM {source}"
 
 
 def column_checks(schema: pa.DataFrameSchema) -> list[ColumnCheck]:

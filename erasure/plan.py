@@ -12,6 +12,8 @@ import duckdb
 
 from connectors.suppression import DEPENDENT_ENTITIES, PERSON_ENTITIES, email_columns, personal_columns, redacted_email
 from data_contracts import CONTRACTS
+from data_contracts._fields import CONTROL_CHARACTERS
+from data_contracts._sql import literal
 from erasure.person import Person
 from erasure.report import Step
 from erasure.sql import in_list, matches_email, raw_tables, run
@@ -74,6 +76,8 @@ def plan_quarantine(con: duckdb.DuckDBPyConnection, person: Person) -> list[Chan
     """Quarantined rows hold the whole bad row as JSON: drop those of the person (email anywhere in the row or the
     offending value; for person and dependent entities also the person's id)."""
     conditions = ["contains(lower(coalesce(row_json, '')), $email)", "contains(lower(coalesce(offending_value, '')), $email)"]
+    # A row quarantined for a control character in an e-mail column (`jose\x00@...`) is the person's too.
+    conditions += [_email_in_row_json(c) for c in sorted({c for schema in CONTRACTS.values() for c in email_columns(schema)})]
     for (system, entity), id_column in PERSON_ENTITIES.items():
         ids = person.ids.get((system, entity), set())
         if ids:
@@ -91,6 +95,12 @@ def plan_quarantine(con: duckdb.DuckDBPyConnection, person: Person) -> list[Chan
         return []
     return [Change(Step("ops", "ops.quarantine", "delete", rows_deleted=rows, detail="bad rows of the person (row JSON)"),
                    [(f"DELETE FROM ops.quarantine WHERE {where}", params)])]
+
+
+def _email_in_row_json(column: str) -> str:
+    """SQL: the quarantined row's `column` is the person's email once control characters are removed."""
+    value = f"coalesce(json_extract_string(row_json, {literal('$.' + column)}), '')"
+    return f"contains(lower(regexp_replace({value}, {literal(CONTROL_CHARACTERS)}, '', 'g')), $email)"
 
 
 def _history_tables(con: duckdb.DuckDBPyConnection, models: set[str]) -> list[str]:

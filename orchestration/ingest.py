@@ -44,6 +44,8 @@ def _metadata(report: EntityReport) -> dict:
             # Schema drift: headers the mapping does not know, contract columns the file does not have.
             "unknown_columns": f.ignored_columns,
             "missing_columns": f.missing_columns,
+            # Rows loaded with control characters removed, per column (ops.load_cleanups).
+            "control_characters_removed": dict(f.cleaned),
         }
         for f in report.files
     ]
@@ -133,6 +135,7 @@ def build_raw_asset(source: SourceSystem, entity: str) -> dg.AssetsDefinition:
             context.log.info(
                 f"{file.file}: {file.status}, read {file.rows_read}, loaded {file.rows_loaded}, "
                 f"quarantined {file.rows_quarantined} in {file.seconds:.2f}s"
+                + (f"; {file.cleanup_note()}" if file.cleaned else "")
             )
         for error in report.rejected:
             print(f"  REJECTED {error}", file=sys.stderr)

@@ -1,6 +1,7 @@
 """The `ops` schema: the pipeline's own bookkeeping, every table's DDL and migration in one place.
 
 - `loaded_files`, `quarantine`: what each load read, loaded and refused (connectors.loader);
+- `load_cleanups`: what each load changed in values it loaded, rows per file, column and rule (connectors.loader);
 - `load_runs`, `model_runs`: one row per run and source table, per run and dbt node (orchestration.run_log);
 - `publications`: which build the published file holds and its mart row counts (warehouse.publish);
 - `erasure_log`: what each erasure request removed, counts per table only (erasure).
@@ -23,6 +24,9 @@ OPS_TABLES = {
         load_id VARCHAR, system VARCHAR, entity VARCHAR, source_file VARCHAR, source_line BIGINT,
         column_name VARCHAR, rule VARCHAR, message VARCHAR, offending_value VARCHAR, row_json VARCHAR,
         quarantined_at TIMESTAMP WITH TIME ZONE""",
+    "load_cleanups": """
+        load_id VARCHAR, system VARCHAR, entity VARCHAR, source_file VARCHAR, column_name VARCHAR, rule VARCHAR,
+        rows BIGINT, cleaned_at TIMESTAMP WITH TIME ZONE""",
     "load_runs": """
         run_id VARCHAR, system VARCHAR, entity VARCHAR, status VARCHAR, files BIGINT, files_skipped BIGINT,
         rows_read BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT, seconds DOUBLE, error VARCHAR,
