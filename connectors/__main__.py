@@ -34,6 +34,8 @@ def _progress(report: EntityReport) -> None:
     )
     for error in report.rejected:
         print(f"  REJECTED {error}", file=sys.stderr)
+    for waiting in report.waiting:
+        print(f"  WAITING {waiting.note}", file=sys.stderr)
 
 
 def _load(args: argparse.Namespace) -> int:
