@@ -37,6 +37,8 @@ def _progress(report: EntityReport) -> None:
             print(f"  CLEANED {file.file}: {file.cleanup_note()}", file=sys.stderr)
     for error in report.rejected:
         print(f"  REJECTED {error}", file=sys.stderr)
+    for waiting in report.waiting:
+        print(f"  WAITING {waiting.note}", file=sys.stderr)
 
 
 def _load(args: argparse.Namespace) -> int:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandera.pandas as pa
 
-from connectors.formats import is_extract_file
+from connectors.landing import Discovery, discover
 from data_contracts import CONTRACTS
 from data_contracts._fields import snake_case
 
@@ -79,21 +79,20 @@ class SourceSystem:
     def entity_dir(self, landing_dir: Path, entity: str) -> Path:
         return landing_dir / self.name / entity
 
-    def extract_files(self, landing_dir: Path, entity: str, until: date | None = None) -> list[Path]:
-        """Extract files of one entity, in any format, in name order (file names carry the extract date); with
-        `until` (a date), only the files of that day or earlier (backfills replay the archive day by day).
-        Hidden and `_`-prefixed names (`_SUCCESS`, `.crc`) and sidecars (checksums, `.part`) are not extracts."""
-        folder = self.entity_dir(landing_dir, entity)
-        if not folder.is_dir():
-            return []
-        return sorted(
-            path
-            for path in folder.rglob("*")
-            if path.is_file()
-            and is_extract_file(path)
-            and not any(part.startswith((".", "_")) for part in path.relative_to(folder).parts)
-            and (until is None or extract_date(path) <= until)
-        )
+    def discover(self, landing_dir: Path, entity: str, until: date | None = None, settle_seconds: float = 0) -> Discovery:
+        """The entity's extract files, in any format, in path order (file names carry the extract date): those ready
+        to load, those not settled yet (`settle_seconds`: may still be being copied in) and the links refused for
+        leaving the landing zone (`connectors.landing`). With `until` (a date), only the files of that day or earlier
+        (backfills replay the archive day by day)."""
+        found = discover(landing_dir, self.entity_dir(landing_dir, entity), settle_seconds)
+        if until is not None:
+            found.ready = [p for p in found.ready if extract_date(p) <= until]
+            found.waiting = [w for w in found.waiting if extract_date(w.path) <= until]
+        return found
+
+    def extract_files(self, landing_dir: Path, entity: str, until: date | None = None, settle_seconds: float = 0) -> list[Path]:
+        """The files of `discover` that are ready to load."""
+        return self.discover(landing_dir, entity, until, settle_seconds).ready
 
 
 def extract_date(path: Path) -> date:

@@ -36,8 +36,14 @@ EXTENSION_KINDS = {
     ".parquet": "parquet", ".pq": "parquet",
     ".xlsx": "xlsx", ".xlsm": "xlsx",
 }
+# Names of files still being transferred, as the tools that write them name them: browsers (Firefox `.part`,
+# Chrome `.crdownload`, Safari `.download`), WinSCP `.filepart`, `hdfs dfs -put` `._COPYING_`, editors and scripts
+# (`.tmp`, `.temp`, `.partial`, `.inprogress`). Such a file is never an extract, whatever its age.
+IN_PROGRESS_SUFFIXES = {".part", ".partial", ".crdownload", ".download", ".filepart", "._copying_", ".tmp", ".temp",
+                        ".inprogress"}
 # Files beside the extracts that are not data: checksums, markers, partial transfers, notes.
-SIDECAR_SUFFIXES = {".md5", ".sha1", ".sha256", ".sha512", ".crc", ".ok", ".done", ".lock", ".tmp", ".part", ".md", ".log"}
+SIDECAR_SUFFIXES = {".md5", ".sha1", ".sha256", ".sha512", ".crc", ".ok", ".done", ".lock", ".md", ".log",
+                    *IN_PROGRESS_SUFFIXES}
 BINARY_KINDS = {"parquet", "xlsx"}
 OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls (and other pre-2007 Office files)
 DELIMITERS = [",", ";", "\t", "|"]
@@ -76,8 +82,9 @@ class FileFormat:
 
 
 def is_extract_file(path: Path) -> bool:
-    """A data file: any name except sidecars (checksums, transfer markers, partial downloads, notes)."""
-    return path.suffix.lower() not in SIDECAR_SUFFIXES
+    """A data file: any name except sidecars (checksums, transfer markers, partial downloads, notes) and the lock
+    file Excel keeps beside a workbook it has open (`~$name.xlsx`)."""
+    return path.suffix.lower() not in SIDECAR_SUFFIXES and not path.name.startswith("~$")
 
 
 def detect_format(

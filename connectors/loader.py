@@ -11,6 +11,12 @@ above the threshold, or that cannot be read, is rejected whole: its transaction 
 is loaded), it is recorded in `ops.loaded_files` as 'failed' with its rule and line, and the load goes on with
 the next file. A rejected file is tried again on the next run, so a fixed re-delivery loads. Any other error
 (a bug, a full disk) still stops the load.
+
+Which files are read is `connectors.landing`'s decision: a file that may still be being copied in is left for the
+next run (status 'waiting', with a note), and so is one that changed while it was being loaded (its transaction
+rolled back); a link leaving the landing zone is rejected unread. A file at a path already loaded that has since
+grown, its start byte-identical to what was loaded (an append, or a copy that was loaded half-way), is rejected:
+the rows loaded stay, none is loaded twice, and none of the added ones is guessed at.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from connectors.base import SourceSystem
 from connectors.errors import ExtractFileError
 from connectors.flavors import flavor_columns
 from connectors.formats import detect_format
+from connectors.landing import Waiting, inside, outside_error
 from connectors.mapping import (
     EXTRA_FIELDS_COLUMN,
     apply_values,
@@ -107,6 +114,7 @@ class EntityReport:
     files: list[FileReport] = field(default_factory=list)
     skipped_files: int = 0  # already loaded by an earlier run
     rejected: list[ExtractFileError] = field(default_factory=list)  # files rejected whole, nothing of them loaded
+    waiting: list[Waiting] = field(default_factory=list)  # not settled (may still be being written): the next run
 
     def total(self, attribute: str) -> int:
         return sum(getattr(f, attribute) for f in self.files)
@@ -116,12 +124,23 @@ class EntityReport:
         return sum((f.rules for f in self.files), Counter())
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
+def file_sha256(path: Path, size: int | None = None) -> str:
+    """The SHA-256 of the file, or of its first `size` bytes."""
+    digest, left = hashlib.sha256(), float("inf") if size is None else size
     with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
+        while left > 0 and (chunk := handle.read(int(min(1 << 20, left)))):
             digest.update(chunk)
+            left -= len(chunk)
     return digest.hexdigest()
+
+
+class FileChanged(Exception):
+    """The file changed while it was being loaded: it was still being written."""
+
+
+def _signature(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return stat.st_size, stat.st_mtime_ns
 
 
 class EntityLoader:
@@ -145,18 +164,34 @@ class EntityLoader:
         report = EntityReport(self.source.name, self.entity)
         ensure_tables(self.con)
         self.con.execute("SET TimeZone = 'UTC'")
-        for path in self.source.extract_files(self.settings.landing_dir, self.entity, self.settings.files_until):
+        found = self.source.discover(self.settings.landing_dir, self.entity, self.settings.files_until,
+                                     self.settings.landing_settle_seconds)
+        for error in found.refused:
+            self._reject(error, report)
+        for waiting in found.waiting:
+            self._wait(waiting, report)
+        for path in found.ready:
             try:
                 file_report = self._load_file_in_transaction(path)
             except ExtractFileError as error:
-                self._record_failure(error)
-                report.rejected.append(error)
+                self._reject(error, report)
+                continue
+            except FileChanged as changed:
+                self._wait(Waiting(path, self._relative(path), str(changed)), report)
                 continue
             if file_report is None:
                 report.skipped_files += 1
             else:
                 report.files.append(file_report)
         return report
+
+    def _reject(self, error: ExtractFileError, report: EntityReport) -> None:
+        self._record_failure(error)
+        report.rejected.append(error)
+
+    def _wait(self, waiting: Waiting, report: EntityReport) -> None:
+        self._record_waiting(waiting)
+        report.waiting.append(waiting)
 
     def _load_file_in_transaction(self, path: Path) -> FileReport | None:
         """One file, all or nothing: a rejected file leaves no row behind, and the files before it stay loaded."""
@@ -175,6 +210,9 @@ class EntityLoader:
     def _load_file(self, path: Path) -> FileReport | None:
         started = time.perf_counter()
         name = self._relative(path)
+        if not inside(path, self.settings.landing_dir):
+            raise outside_error(path, self.settings.landing_dir)  # a link swapped since the landing zone was listed
+        signature = _signature(path)
         sha = file_sha256(path)
         previous = self.con.execute(
             "SELECT source_file FROM ops.loaded_files WHERE content_sha256 = ? AND status IN ('loaded', 'duplicate') "
@@ -183,14 +221,39 @@ class EntityLoader:
         ).fetchone()
         if previous and previous[0] == name:
             return None  # this very file was loaded by an earlier run: reruns are idempotent
-        report = FileReport(name, "loaded", sha, path.stat().st_size)
+        self._refuse_if_grown(path, name, signature[0])
+        report = FileReport(name, "loaded", sha, signature[0])
         if previous:
             report.status, report.duplicate_of = "duplicate", previous[0]
         else:
             self._load_rows(path, report)
+        if _signature(path) != signature:
+            # Written to while read: what was read may be a prefix. The transaction is rolled back; the next run
+            # reads the file once it is settled.
+            raise FileChanged("changed while it was being loaded; nothing of it was kept")
         report.seconds = time.perf_counter() - started
         self._record_file(report)
         return report
+
+    def _refuse_if_grown(self, path: Path, name: str, size: int) -> None:
+        """A file at a path loaded before, now longer and starting with exactly the bytes loaded then, is the same
+        delivery grown (still being copied when it was loaded, or appended to). Loading it would load the first
+        rows twice; loading only the added bytes would trust a tail that has no header and may start mid-record
+        (and is impossible for Parquet or Excel). So it is refused, saying what was loaded."""
+        loaded = self.con.execute(
+            "SELECT content_sha256, bytes, rows_read, strftime(loaded_at, '%Y-%m-%d %H:%M') FROM ops.loaded_files "
+            "WHERE source_file = ? AND status IN ('loaded', 'duplicate') AND bytes < ? ORDER BY loaded_at DESC",
+            [name, size],
+        ).fetchall()
+        for sha, loaded_bytes, rows, at in loaded:
+            if loaded_bytes and file_sha256(path, loaded_bytes) == sha:
+                raise ExtractFileError(
+                    name, "grown_after_load",
+                    f"the file grew after it was loaded: its first {loaded_bytes:,} bytes"
+                    f"{f' ({rows:,} rows)' if rows else ''} were loaded on {at} UTC and stay loaded; nothing of the "
+                    f"{size - loaded_bytes:,} bytes added was loaded, so no row is loaded twice. Deliver the added "
+                    "rows as a new file and move this one out of the landing zone",
+                )
 
     def _load_rows(self, path: Path, report: FileReport) -> None:
         self._start_file_keys()
@@ -475,6 +538,14 @@ class EntityLoader:
                 "cleaned_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [self.load_id, self.source.name, self.entity, report.file, column, CLEANUP_RULE, rows, self.loaded_at],
             )
+
+    def _record_waiting(self, waiting: Waiting) -> None:
+        """A file left for the next run: a note, not a rejection (nothing is wrong with it yet)."""
+        self.con.execute(
+            "INSERT INTO ops.loaded_files (load_id, system, entity, source_file, status, note, loaded_at) "
+            "VALUES (?, ?, ?, ?, 'waiting', ?, ?)",
+            [self.load_id, self.source.name, self.entity, waiting.file, waiting.note, self.loaded_at],
+        )
 
     def _record_failure(self, error: ExtractFileError) -> None:
         """A rejected file, after its rollback: recorded on its own, so it stays even though nothing else of it did."""

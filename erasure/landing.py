@@ -138,7 +138,15 @@ def rewrite_landing(settings: Settings, con: duckdb.DuckDBPyConnection, person: 
     for source in SOURCES.values():
         for entity in source.entities:
             suppression = Suppression.for_person(source.name, entity, person.email, person.ids)
-            for path in source.extract_files(settings.landing_dir, entity):
+            # The loader's own discovery: links leaving the landing zone are never read nor written, and a file still
+            # being copied in is not rewritten under its writer (the suppression list drops the person's rows when
+            # it loads).
+            found = source.discover(settings.landing_dir, entity, settle_seconds=settings.landing_settle_seconds)
+            steps += [Step("landing", w.file, "skip", detail="not settled (being written): suppressed when loaded")
+                      for w in found.waiting]
+            steps += [Step("landing", e.file, "skip", detail="a link leaving the landing zone: not read")
+                      for e in found.refused]
+            for path in found.ready:
                 fmt = detect_format(path, path.name, source.legacy_encoding)
                 rewrite = REWRITERS.get(fmt.kind)  # the format is the file's own, as the loader reads it
                 if rewrite is None:
@@ -147,7 +155,7 @@ def rewrite_landing(settings: Settings, con: duckdb.DuckDBPyConnection, person: 
                 if not fates.drop and not fates.redact:
                     continue
                 data, dropped, redacted = rewrite(path, fmt, source, entity, fates, suppression)
-                _replace_file(path, data)
+                _replace_file(path.resolve(), data)  # a link inside the landing zone: its target holds the bytes
                 relative = path.relative_to(settings.landing_dir).as_posix()
                 con.execute("UPDATE ops.loaded_files SET content_sha256 = ?, bytes = ? WHERE source_file = ?",
                             [hashlib.sha256(data).hexdigest(), len(data), relative])

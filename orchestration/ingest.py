@@ -60,6 +60,8 @@ def _metadata(report: EntityReport) -> dict:
         "files": dg.MetadataValue.json(files),
         "files_rejected": len(report.rejected),
         "rejected_files": dg.MetadataValue.json([e.as_dict() for e in report.rejected]),
+        # Not settled (may still be being copied in): left for the next run, not rejected.
+        "files_waiting": dg.MetadataValue.json([w.note for w in report.waiting]),
     }
 
 
@@ -140,6 +142,9 @@ def build_raw_asset(source: SourceSystem, entity: str) -> dg.AssetsDefinition:
         for error in report.rejected:
             print(f"  REJECTED {error}", file=sys.stderr)
             context.log.error(f"rejected whole, nothing of it loaded: {error}")
+        for waiting in report.waiting:
+            print(f"  WAITING {waiting.note}", file=sys.stderr)
+            context.log.warning(waiting.note)
         return dg.MaterializeResult(
             metadata=_metadata(report),
             check_results=[_accounting_check(report, key), _quarantine_check(report, key),

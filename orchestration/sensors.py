@@ -17,7 +17,9 @@ def landing_fingerprint(settings: Settings) -> tuple[str, int]:
     digest, count = hashlib.sha256(), 0
     for source in SOURCES.values():
         for entity in source.entities:
-            for path in source.extract_files(settings.landing_dir, entity):
+            # Only settled files: one still being copied in is fingerprinted once it is complete, so the run it
+            # starts loads it (a run started earlier would leave it for the next run, which nothing would start).
+            for path in source.extract_files(settings.landing_dir, entity, settle_seconds=settings.landing_settle_seconds):
                 stat = path.stat()
                 digest.update(f"{path.relative_to(settings.landing_dir)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
                 count += 1

@@ -304,7 +304,7 @@ def _file_lines(con) -> list[str]:
         """
         WITH latest AS (
             SELECT *, row_number() OVER (PARTITION BY source_file ORDER BY loaded_at DESC) AS nth
-            FROM ops.loaded_files)
+            FROM ops.loaded_files WHERE status <> 'waiting')  -- left for the next run: an earlier rejection stands
         SELECT strftime(loaded_at, '%Y-%m-%d %H:%M'), error FROM latest WHERE nth = 1 AND status = 'failed'
         ORDER BY loaded_at DESC LIMIT ?
         """, [RECENT_FILES]).fetchall()

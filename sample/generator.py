@@ -89,6 +89,10 @@ class Landing:
         rows = self.writers[(REDELIVERED, "main")].rows
         files.append({"file": copy, "system": REDELIVERED[0], "entity": REDELIVERED[1], "rows": rows,
                       "kind": "redelivered", "copy_of": original})
+        # Every file is complete: say so as ELT tools do, so a run straight after loads them without waiting for
+        # them to settle (PW_LANDING_SETTLE_SECONDS, connectors/landing.py).
+        for folder in {(self.out / f["file"]).parent for f in files}:
+            (folder / "_SUCCESS").write_bytes(b"")
         return sorted(files, key=lambda f: f["file"])
 
 

@@ -60,6 +60,9 @@ class Settings:
     landing_dir: Path = setting(
         "PW_LANDING_DIR", DEMO_LANDING_DIR, "where your extracts land: <landing>/<system>/<entity>/<file>; it must "
         "exist (unset: the bundled demo, generated in data/demo/landing on the first `make run`)")
+    landing_settle_seconds: Annotated[float, Field(ge=0)] = setting(
+        "PW_LANDING_SETTLE_SECONDS", 60, "a landing file modified less than this long ago is left for the next run "
+        "(it may still be being copied in) unless a _SUCCESS marker beside it is newer; 0: no wait")
     warehouse_path: Path = setting("PW_WAREHOUSE_PATH", _root("data/warehouse/partner_warehouse.duckdb"),
                                    "the working DuckDB file the pipeline writes")
     published_path: Path | None = setting(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from dataclasses import replace
 from datetime import date
@@ -15,6 +16,9 @@ from settings import Settings
 AS_OF = date(2026, 11, 24)
 SAMPLE_PARTNERS = 80
 SAMPLE_SEED = 11
+# Tests write extract files and load them at once: no settle wait (tests/test_landing_safety.py sets one where it
+# tests it). Set in the environment so that every Settings.from_env() and every CLI subprocess sees it too.
+os.environ.setdefault("PW_LANDING_SETTLE_SECONDS", "0")
 
 
 def settings_for(root: Path, landing: Path, **overrides) -> Settings:
@@ -26,14 +30,13 @@ def settings_for(root: Path, landing: Path, **overrides) -> Settings:
         duckdb_temp_dir=root / "tmp",
         max_failure_rate=0.2,
         batch_rows=5000,
+        landing_settle_seconds=0,
     )
     return replace(base, **overrides)
 
 
 def cli_environment(root: Path, landing: Path, **variables: str) -> dict[str, str]:
     """The environment of a real `python -m orchestration.cli` run with everything it writes under `root`."""
-    import os
-
     return {
         **os.environ,
         "PW_LANDING_DIR": str(landing),

@@ -133,7 +133,11 @@ def test_every_contract_entity_has_main_file_and_layout(truth):
 def test_files_on_disk_are_exactly_the_listed_ones(night, truth):
     on_disk = {p.relative_to(night).as_posix() for p in night.rglob("*") if p.is_file()
                and not p.relative_to(night).parts[0].startswith("_")}
-    assert on_disk == {f["file"] for f in truth["files"]}
+    # Beside them, one `_SUCCESS` marker per folder, written last: the files are complete (connectors/landing.py).
+    markers = {f"{Path(f['file']).parent.as_posix()}/_SUCCESS" for f in truth["files"]}
+    assert on_disk == {f["file"] for f in truth["files"]} | markers
+    newest = max((night / f["file"]).stat().st_mtime for f in truth["files"])
+    assert all((night / marker).stat().st_mtime >= newest for marker in markers)
 
 
 def test_files_readable_in_declared_format_with_truth_row_counts(night, truth):

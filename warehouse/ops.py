@@ -1,6 +1,6 @@
 """The `ops` schema: the pipeline's own bookkeeping, every table's DDL and migration in one place.
 
-- `loaded_files`, `quarantine`: what each load read, loaded and refused (connectors.loader);
+- `loaded_files`, `quarantine`: what each load read, loaded, refused and left for the next run (connectors.loader);
 - `load_cleanups`: what each load changed in values it loaded, rows per file, column and rule (connectors.loader);
 - `load_runs`, `model_runs`: one row per run and source table, per run and dbt node (orchestration.run_log);
 - `publications`: which build the published file holds and its mart row counts (warehouse.publish);
@@ -19,7 +19,7 @@ OPS_TABLES = {
         status VARCHAR, duplicate_of VARCHAR, rows_read BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT,
         bytes BIGINT, seconds DOUBLE, loaded_at TIMESTAMP WITH TIME ZONE, error VARCHAR,
         rows_suppressed BIGINT DEFAULT 0, file_format VARCHAR, encoding VARCHAR, delimiter VARCHAR,
-        unknown_columns VARCHAR, missing_columns VARCHAR, error_rule VARCHAR, error_line BIGINT""",
+        unknown_columns VARCHAR, missing_columns VARCHAR, error_rule VARCHAR, error_line BIGINT, note VARCHAR""",
     "quarantine": """
         load_id VARCHAR, system VARCHAR, entity VARCHAR, source_file VARCHAR, source_line BIGINT,
         column_name VARCHAR, rule VARCHAR, message VARCHAR, offending_value VARCHAR, row_json VARCHAR,
@@ -51,6 +51,8 @@ MIGRATIONS = [
     *(f"ALTER TABLE ops.loaded_files ADD COLUMN IF NOT EXISTS {column}" for column in (
         "file_format VARCHAR", "encoding VARCHAR", "delimiter VARCHAR", "unknown_columns VARCHAR",
         "missing_columns VARCHAR", "error_rule VARCHAR", "error_line BIGINT")),
+    # Files left for the next run (status 'waiting': not settled, connectors.landing) say why in `note`.
+    "ALTER TABLE ops.loaded_files ADD COLUMN IF NOT EXISTS note VARCHAR",
     # Files rejected whole by a load that went on with the others (status 'rejected'); strict mode reads it.
     "ALTER TABLE ops.load_runs ADD COLUMN IF NOT EXISTS files_rejected BIGINT DEFAULT 0",
 ]

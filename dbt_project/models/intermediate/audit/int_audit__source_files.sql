@@ -20,6 +20,8 @@ latest_per_file as (
         *,
         row_number() over (partition by system, entity, source_file order by loaded_at desc) as file_recency
     from loaded_files
+    -- a file left for the next run (not settled) says nothing about the file: an earlier rejection still stands
+    where status <> 'waiting'
 
 ),
 
