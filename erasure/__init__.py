@@ -47,6 +47,7 @@ from erasure.report import ErasureReport, Step, write_log
 from erasure.traces import find_traces, namesakes
 from settings import Settings
 from warehouse.connection import connect, writer_lock
+from warehouse.parquet_export import recorded_versions
 from warehouse.privacy import normalize_identifier
 from warehouse.publish import parquet_versions, publish
 from warehouse.raw import ensure_tables
@@ -145,6 +146,6 @@ def erase(settings: Settings, email: str, reason: str | None = None, dry_run: bo
 def _publish_steps(settings: Settings) -> list[Step]:
     """The steps publishing will take (logged before: the published copy must hold its own erasure's log)."""
     versions = parquet_versions(settings)
-    old = len(list(versions.iterdir())) if versions.exists() else 0
+    old = len(recorded_versions(settings))
     return [Step("published", settings.published.name, "publish", detail="published file replaced"),
             Step("parquet", versions.name, "remove_files", detail=f"new export; {old} older export(s) deleted")]

@@ -24,6 +24,7 @@ from erasure.person import Person
 from erasure.report import Step
 from settings import Settings
 from warehouse.dbt import log_dir, target_dir
+from warehouse.leftovers import clean_leftovers
 
 # Record ids shorter than this are not searched as bytes: "1042" occurs in any file by chance.
 MIN_ID_LENGTH = 6
@@ -107,12 +108,14 @@ def _drop_lines(path: Path, terms: list[bytes]) -> None:
 
 def scrub_files(settings: Settings, person: Person, names: set[str]) -> list[Step]:
     """Remove the person from every file searched (see the module docstring); one Step per kind of file."""
+    # A killed run's copy may hold the person: leftovers go whatever they hold (the caller holds the writer lock).
+    leftovers = len(clean_leftovers(settings))
     terms = search_terms(person, names)
     runs = _dagster_runs_holding(settings, terms)
     if runs and settings.dagster_home.exists():
         for database in settings.dagster_home.rglob("*.db"):
             _vacuum(database)
-    logs, removed = 0, 0
+    logs, removed = 0, leftovers
     for path in files_holding(settings, terms):
         if path.suffix == ".db" and path.is_relative_to(settings.dagster_home.resolve()):
             continue  # reported by the final check if vacuuming did not clear it
@@ -125,7 +128,8 @@ def scrub_files(settings: Settings, person: Person, names: set[str]) -> list[Ste
     return [Step("files", "dagster runs", "delete", rows_deleted=runs, detail="runs whose event log held the person"),
             Step("files", "logs", "redact", rows_redacted=logs, detail="lines holding the person removed"),
             Step("files", "artifacts, spill files, leftovers", "remove_files", rows_deleted=removed,
-                 detail="files holding the person deleted; the next build writes them again")]
+                 detail="leftovers of killed runs and files holding the person deleted; the next build "
+                 "writes them again")]
 
 
 def check_no_file_holds(settings: Settings, person: Person, names: set[str]) -> None:

@@ -13,7 +13,8 @@ import duckdb
 from settings import Settings
 from warehouse.connection import connect
 from warehouse.dbt import BUILD_ARGS, history_relations, run_dbt
-from warehouse.publish import parquet_versions
+from warehouse.leftovers import COMPACT_PREFIX, clean_leftovers
+from warehouse.parquet_export import prune_versions
 
 
 def history_models(settings: Settings | None = None) -> set[str]:
@@ -46,7 +47,7 @@ def compact(settings: Settings) -> None:
     """Rewrite the working file: DuckDB reuses freed blocks but does not wipe them, so deleted rows could still be
     read from the file's bytes. COPY FROM DATABASE writes live data only; the copy keeps the file name (views)."""
     working = settings.warehouse_path
-    folder = working.parent / f".compact-{uuid.uuid4().hex[:8]}"
+    folder = working.parent / f"{COMPACT_PREFIX}{uuid.uuid4().hex[:8]}"  # a leftover if killed
     folder.mkdir()
     copy = folder / working.name
     try:
@@ -64,21 +65,8 @@ def compact(settings: Settings) -> None:
 
 
 def remove_old_copies(settings: Settings) -> int:
-    """Delete every Parquet export but the one just published, and stray copies of the published file."""
-    link = settings.parquet_dir
-    versions = parquet_versions(settings)
-    current = link.resolve() if link.exists() else None
-    removed = 0
-    if versions.exists():
-        for old in versions.iterdir():
-            if old.resolve() != current:
-                shutil.rmtree(old, ignore_errors=True)
-                removed += 1
-    published = settings.published
-    # A killed run's copy leaves its write-ahead log beside it (".incoming.wal"): it holds what the copy held.
-    for stray in [*published.parent.glob(f".{published.name}.*.incoming*"), *link.parent.glob(".parquet.*")]:
-        if stray.is_dir():
-            shutil.rmtree(stray, ignore_errors=True)
-        else:
-            stray.unlink(missing_ok=True)
+    """Delete every Parquet export but the one just published, and every leftover of a killed run (a killed copy's
+    write-ahead log, ".incoming.wal", holds what the copy held); returns the exports deleted."""
+    removed = len(prune_versions(settings, keep=1))
+    clean_leftovers(settings)
     return removed

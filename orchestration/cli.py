@@ -136,6 +136,9 @@ def run(args: argparse.Namespace) -> int:
     stop = prepare_landing(settings, args.sample, args.partners, args.seed)
     if stop is not None:
         return stop
+    from warehouse.publish import recover_killed_runs
+
+    recover_killed_runs(settings)
     started = time.perf_counter()
     result = execute_build(settings, args.log_level)
     print_run_summary(result, settings, time.perf_counter() - started)

@@ -258,16 +258,14 @@ def status_report(settings: Settings, runs: int = 5) -> str:
                 FROM ops.model_runs GROUP BY run_id)
             SELECT loads.run_id, strftime(loads.started, '%Y-%m-%d %H:%M'), loads.files, loads.rows_loaded,
                    loads.quarantined, loads.rejected_files, loads.failed_loads, coalesce(models.ok, 0), coalesce(models.warned, 0),
-                   coalesce(models.failed, 0),
-                   CASE WHEN EXISTS (SELECT 1 FROM ops.publications p WHERE p.build_id = loads.run_id)
-                        THEN 'yes' ELSE 'no' END
+                   coalesce(models.failed, 0)
             FROM loads LEFT JOIN models USING (run_id)
             ORDER BY loads.started DESC LIMIT ?
             """
-            if _has_table(con, "publications") and _has_table(con, "model_runs") else
+            if _has_table(con, "model_runs") else
             "SELECT run_id, strftime(min(finished_at), '%Y-%m-%d %H:%M'), sum(files), sum(rows_loaded), "
             "sum(rows_quarantined), coalesce(sum(files_rejected), 0), count(*) FILTER (WHERE status = 'failed'), "
-            "0, 0, 0, 'no' "
+            "0, 0, 0 "
             "FROM ops.load_runs GROUP BY run_id ORDER BY min(finished_at) DESC LIMIT ?",
             [runs],
         ).fetchall()
@@ -280,11 +278,12 @@ def status_report(settings: Settings, runs: int = 5) -> str:
             "WHERE status IN ('error', 'fail') ORDER BY finished_at DESC LIMIT 10"
         ).fetchall() if _has_table(con, "model_runs") else []
         file_lines = _file_lines(con) if _has_table(con, "loaded_files") else []
+        published = _published_builds(settings, con)
     finally:
         con.close()
     headers = ("run", "started (UTC)", "new files", "rows loaded", "quarantined", "rejected files", "failed loads",
                "dbt ok", "dbt warn", "dbt failed", "published")
-    rows = [(r[0][:8], *r[1:]) for r in recent]
+    rows = [(r[0][:8], *r[1:], "yes" if r[0] in published else "no") for r in recent]
     lines = [note] if note else []
     lines += [f"Last {len(rows)} runs ({settings.warehouse_path}):", "", _table(rows, headers)]
     if failures or model_failures:
@@ -292,6 +291,17 @@ def status_report(settings: Settings, runs: int = 5) -> str:
         lines += [f"  run {r[:8]}  load {what}: {error}" for r, what, error in failures]
         lines += [f"  run {r[:8]}  {what}: {message.splitlines()[0] if message else ''}" for r, what, message in model_failures]
     return "\n".join(lines + file_lines)
+
+
+def _published_builds(settings: Settings, con) -> set[str]:
+    """The builds really swapped in: the published file's own record (a publish killed after its rename has not
+    told the working file yet); the working file's record only when there is no readable published file."""
+    from warehouse.publish import published_builds
+
+    builds = published_builds(settings)
+    if builds is None and _has_table(con, "publications"):
+        builds = {b for (b,) in con.execute("SELECT DISTINCT build_id FROM ops.publications").fetchall()}
+    return builds or set()
 
 
 RECENT_FILES = 10

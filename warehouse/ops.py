@@ -3,7 +3,8 @@
 - `loaded_files`, `quarantine`: what each load read, loaded, refused and left for the next run (connectors.loader);
 - `load_cleanups`: what each load changed in values it loaded, rows per file, column and rule (connectors.loader);
 - `load_runs`, `model_runs`: one row per run and source table, per run and dbt node (orchestration.run_log);
-- `publications`: which build the published file holds and its mart row counts (warehouse.publish);
+- `publications`: which builds were published and their mart row counts: written into the copy before its rename,
+  into the working file only after it (warehouse.publish);
 - `erasure_log`: what each erasure request removed, counts per table only (erasure).
 
 `ensure_ops_schema(con)` creates what is missing and applies the migrations; every writer calls it before writing.
