@@ -64,6 +64,7 @@ from data_contracts._sql import (
     typed_expression,
 )
 from settings import Settings
+from warehouse.faults import fault_point
 from warehouse.raw import ensure_tables, raw_table_name
 
 ROW_COLUMN = "_row"  # a row's position in its batch
@@ -183,6 +184,7 @@ class EntityLoader:
                 report.skipped_files += 1
             else:
                 report.files.append(file_report)
+                fault_point("load.between_files")  # fault tests: this file committed, the next not begun
         return report
 
     def _reject(self, error: ExtractFileError, report: EntityReport) -> None:
@@ -198,6 +200,7 @@ class EntityLoader:
         self.con.execute("BEGIN TRANSACTION")
         try:
             file_report = self._load_file(path)
+            fault_point("load.in_file")  # fault tests: the file's rows written, not committed
         except BaseException:
             self.con.execute("ROLLBACK")
             raise

@@ -7,6 +7,10 @@
     python -m orchestration.cli docs [--no-serve] [--port 8080]   # dbt docs of the working warehouse
     python -m orchestration.cli backfill --from 2026-11-01 --to 2026-11-24
     python -m orchestration.cli erase --email someone@example.com --reason "request 42" [--dry-run]
+
+run, backfill and erase hold the warehouse's writer lock for the whole command (exit 3: another build held it for
+PW_LOCK_TIMEOUT_SECONDS) and first mark failed the Dagster runs a killed process left STARTED (run_health); run exits
+4 when the working file is damaged, saying how to rebuild it (docs/operations.md, "Killed runs").
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import argparse
 import os
 import sys
 import time
+from contextlib import ExitStack
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -22,26 +27,70 @@ from pathlib import Path
 from settings import Settings, SettingsError, patched_environ
 from warehouse.dbt import parse_if_changed
 
-DAGSTER_YAML = """\
-# Written by partner-warehouse. One writer at a time: DuckDB allows a single writing process.
+DAGSTER_YAML_HEADER = "# Written by partner-warehouse"
+DAGSTER_YAML = DAGSTER_YAML_HEADER + """ (rewritten while this line is first: remove it to keep your own edits).
+# One writer at a time: DuckDB allows a single writing process.
 concurrency:
   runs:
     tag_concurrency_limits:
       - key: "partner_warehouse/writer"
         limit: 1
+# A run whose process died stays STARTED and holds the writer slot above: the daemon (`dagster dev`,
+# `dagster-daemon run`) fails it. Without the daemon, every CLI command and sensor/schedule tick does
+# (orchestration/run_health.py).
+run_monitoring:
+  enabled: true
+  start_timeout_seconds: 300
+  cancel_timeout_seconds: 300
+  max_runtime_seconds: {max_runtime}
+  poll_interval_seconds: 60
 telemetry:
   enabled: false
 """
 
 
 def ensure_dagster_home(settings: Settings | None = None) -> Path:
-    home = (settings or Settings.from_env()).dagster_home
+    settings = settings or Settings.from_env()
+    home = settings.dagster_home
     os.environ["DAGSTER_HOME"] = str(home)  # where DagsterInstance.get() and `dagster dev` look
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text(DAGSTER_YAML)
+    wanted = DAGSTER_YAML.format(max_runtime=settings.run_max_runtime_seconds)
+    # Ours (first line) and older or other settings: rewritten. A file the user wrote is theirs.
+    if not config.exists() or (config.read_text().startswith(DAGSTER_YAML_HEADER) and config.read_text() != wanted):
+        config.write_text(wanted)
     return home
+
+
+def fail_dead_runs(settings: Settings) -> None:
+    """Before any writing command: runs left STARTED by a killed process are marked failed (run_health)."""
+    ensure_dagster_home(settings)
+    from dagster import DagsterInstance
+
+    from orchestration.run_health import fail_dead_runs as fail
+
+    with DagsterInstance.get() as instance:
+        fail(instance, log=lambda line: print(line, file=sys.stderr, flush=True))
+
+
+BUSY = """Another build holds the warehouse's writer lock ({error}): nothing was loaded or built by this command.
+It waited PW_LOCK_TIMEOUT_SECONDS={timeout:.0f}s. Run it again once the other build has finished (`status`)."""
+BUSY_EXIT = 3
+
+
+def lock_whole_command(stack: ExitStack, settings: Settings) -> bool:
+    """Take the writer lock for a whole command (its steps take it again), released when `stack` closes: a second run
+    started meanwhile waits for the first to end (or says BUSY and stops), instead of interleaving its steps with
+    the first one's. Then fail the runs a killed process left behind. False (after saying why): not taken."""
+    from warehouse.connection import writer_lock
+
+    try:
+        stack.enter_context(writer_lock(settings))
+    except TimeoutError as error:
+        print(BUSY.format(error=error, timeout=settings.lock_timeout_seconds), file=sys.stderr)
+        return False
+    fail_dead_runs(settings)
+    return True
 
 
 def landing_is_empty(settings: Settings) -> bool:
@@ -104,6 +153,7 @@ def execute_build(settings: Settings, log_level: str):
     from dagster import DagsterInstance
 
     from orchestration.definitions import defs
+    from orchestration.run_health import process_tags
 
     job = defs.resolve_job_def("build_warehouse")
     print(f"Materializing every asset of job '{job.name}' into {settings.warehouse_path} ...", file=sys.stderr)
@@ -111,6 +161,7 @@ def execute_build(settings: Settings, log_level: str):
         return job.execute_in_process(
             instance=instance,
             raise_on_error=False,
+            tags=process_tags(),  # how the next start knows whether this run's process is still alive
             run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         )
 
@@ -140,9 +191,36 @@ def run(args: argparse.Namespace) -> int:
 
     recover_killed_runs(settings)
     started = time.perf_counter()
-    result = execute_build(settings, args.log_level)
+    with ExitStack() as stack:
+        if not lock_whole_command(stack, settings):
+            return BUSY_EXIT
+        if working_file_is_damaged(settings):
+            return DAMAGED_EXIT
+        result = execute_build(settings, args.log_level)
     print_run_summary(result, settings, time.perf_counter() - started)
     return 0 if result.success else 1
+
+
+DAMAGED = """The working warehouse {path} is damaged; DuckDB says: {damage}
+Nothing was loaded or built. The published warehouse {published} was not touched and still serves readers.
+Rebuild the working file from the landing archive (the damaged file is set aside, history snapshots are carried
+over from the published warehouse, and the result is published):
+    python -m orchestration.cli backfill --from {day} --to {day}
+(or `make backfill FROM={day} TO={day}`)."""
+DAMAGED_EXIT = 4
+
+
+def working_file_is_damaged(settings: Settings) -> bool:
+    """Say so, and how to recover, when the working file does not read back (warehouse.integrity)."""
+    from warehouse.integrity import damage
+
+    found = damage(settings)
+    if found is None:
+        return False
+    day = (settings.as_of_date or date.today()).isoformat()
+    print(DAMAGED.format(path=settings.warehouse_path, damage=found, published=settings.published, day=day),
+          file=sys.stderr)
+    return True
 
 
 def backfill(args: argparse.Namespace) -> int:
@@ -158,16 +236,28 @@ def backfill(args: argparse.Namespace) -> int:
     days = [args.start + timedelta(days=n) for n in range((args.end - args.start).days + 1)]
     if not days:
         raise SystemExit("--to must not be before --from")
+    with ExitStack() as stack:
+        if not lock_whole_command(stack, settings):
+            return BUSY_EXIT
+        return backfill_days(settings, days, args.log_level)
+
+
+def backfill_days(settings: Settings, days: list[date], log_level: str) -> int:
     working = settings.warehouse_path
     saved = working.with_name(working.name + ".before-backfill")
     if working.exists():
         os.replace(working, saved)
-        kept = carry_history(settings, saved, days[0], days[-1])
+        try:
+            kept = carry_history_from_readable(settings, saved, days[0], days[-1])
+        except BaseException:
+            working.unlink(missing_ok=True)
+            os.replace(saved, working)  # as it was: nothing built yet
+            raise
         print(f"[backfill] kept {kept} history snapshot row(s) from outside {days[0]}..{days[-1]}", file=sys.stderr)
     for number, day in enumerate(days, start=1):
         day_settings = replace(settings, as_of_date=day, files_until=day, publish=day == days[-1])
         print(f"[backfill] day {number}/{len(days)}: {day} ...", file=sys.stderr, flush=True)
-        result = execute_build(day_settings, args.log_level)
+        result = execute_build(day_settings, log_level)
         if not result.success:
             print(f"[backfill] {day} failed; the working warehouse is restored and nothing was published.")
             working.unlink(missing_ok=True)
@@ -177,6 +267,20 @@ def backfill(args: argparse.Namespace) -> int:
     saved.unlink(missing_ok=True)
     print(f"[backfill] rebuilt {len(days)} day(s), {days[0]} to {days[-1]}; published as of {days[-1]}.")
     return 0
+
+
+def carry_history_from_readable(settings: Settings, saved: Path, start: date, end: date) -> int:
+    """`carry_history` from the working file before the backfill, or, when that file is damaged (the backfill is how
+    a damaged working file is rebuilt), from the published warehouse, the last build that passed."""
+    from warehouse.integrity import damage
+
+    found = damage(settings, saved)
+    if found is None:
+        return carry_history(settings, saved, start, end)
+    source = settings.published
+    print(f"[backfill] {saved} is damaged ({found}); history snapshots are carried over from {source}",
+          file=sys.stderr)
+    return carry_history(settings, source, start, end) if source.exists() else 0
 
 
 def carry_history(settings: Settings, saved: Path, start: date, end: date) -> int:
@@ -251,16 +355,37 @@ def docs(args: argparse.Namespace) -> int:
 def status(args: argparse.Namespace) -> int:
     from orchestration.summary import status_report
 
-    print(status_report(Settings.from_env(), args.runs))
+    settings = Settings.from_env()
+    print(status_report(settings, args.runs))
+    print_dagster_runs(settings, args.runs)
     return 0
+
+
+def print_dagster_runs(settings: Settings, runs: int) -> None:
+    """Dagster's side of the last runs: the ones that did not succeed (killed, failed, still running)."""
+    if not (settings.dagster_home / "dagster.yaml").exists():
+        return
+    ensure_dagster_home(settings)
+    from dagster import DagsterInstance
+
+    from orchestration.run_health import unfinished_runs_report
+
+    with DagsterInstance.get() as instance:
+        lines = unfinished_runs_report(instance, runs)
+    if lines:
+        print("\nDagster runs of the last " + str(runs) + " that did not succeed:\n" + "\n".join(lines))
 
 
 def erase(args: argparse.Namespace) -> int:
     from erasure import erase as erase_person
 
+    settings = Settings.from_env()
     try:
-        report = erase_person(Settings.from_env(), args.email, reason=args.reason, dry_run=args.dry_run,
-                              log=lambda line: print(line, file=sys.stderr, flush=True))
+        with ExitStack() as stack:
+            if not lock_whole_command(stack, settings):
+                return BUSY_EXIT
+            report = erase_person(settings, args.email, reason=args.reason, dry_run=args.dry_run,
+                                  log=lambda line: print(line, file=sys.stderr, flush=True))
     except ValueError as error:
         print(f"erase: {error}", file=sys.stderr)
         return 2

@@ -14,11 +14,13 @@ from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 
 from data_contracts import CONTRACTS
 from orchestration.ingest import raw_asset_key
+from orchestration.run_health import claim_run
 from orchestration.run_log import record_model_runs
 from settings import Settings, patched_environ
 from warehouse import dbt as warehouse_dbt
 from warehouse import runner
 from warehouse.connection import connect, writer_lock
+from warehouse.faults import fault_point
 from warehouse.ops import ensure_ops_schema
 
 # Built from the facts warehouse.dbt holds, so dagster-dbt and every other dbt call read the same project and target.
@@ -68,6 +70,7 @@ def manifest_path() -> Path:
     project=dbt_project,
 )
 def partner_warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    claim_run(context)
     settings = Settings.from_env()
     if settings.dbt_runner == "session":
         yield from _session_build(context, settings)
@@ -75,7 +78,10 @@ def partner_warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliR
     # dagster-dbt starts dbt with this process's environment: the settings' one, for this invocation only.
     with writer_lock(settings), patched_environ(warehouse_dbt.dbt_environment(settings, base={})):
         invocation = dbt.cli(list(warehouse_dbt.BUILD_ARGS), context=context, raise_on_error=False)
-        yield from invocation.stream()
+        for number, event in enumerate(invocation.stream(), start=1):
+            yield event
+            if number == runner.FAULT_AFTER_MODELS:
+                fault_point("dbt.building")  # fault tests: dbt has built some models and goes on
         _record_results(settings, context.run.run_id, invocation)
     if not invocation.is_successful():
         raise dg.Failure(

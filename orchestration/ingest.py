@@ -15,6 +15,7 @@ import dagster as dg
 from connectors.base import SourceSystem
 from connectors.loader import EntityReport, load_entity
 from connectors.registry import SOURCES
+from orchestration.run_health import claim_run
 from orchestration.run_log import record_load_run
 from settings import Settings
 from warehouse.connection import connect, writer_lock
@@ -119,6 +120,7 @@ def build_raw_asset(source: SourceSystem, entity: str) -> dg.AssetsDefinition:
         ],
     )
     def _raw_entity(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        claim_run(context)
         settings = Settings.from_env()
         started = time.perf_counter()
         with writer_lock(settings), connect(settings) as con:

@@ -8,12 +8,16 @@ DuckDB allows a single writer, so nothing that writes the warehouse may run in p
   which covers assets materialized by hand from the UI and loads run outside Dagster. A killed process
   releases it, so a killed run never blocks the next one. (Dagster concurrency pools were tried first: a run
   killed with SIGKILL kept its pool slot and the next run waited forever.)
+A killed run stays STARTED in Dagster and would keep the queue's slot: run monitoring (dagster.yaml) and
+`orchestration.run_health.fail_dead_runs`, called by every schedule and sensor tick and every CLI command that
+writes, mark it failed.
 """
 
 from __future__ import annotations
 
 import dagster as dg
 
+from orchestration.run_health import fail_dead_runs
 from settings import Settings
 
 WRITER_TAG = "partner_warehouse/writer"
@@ -30,7 +34,7 @@ build_warehouse_job = dg.define_asset_job(
 
 _settings = Settings.from_env()  # read when the definitions load, as Dagster reads a schedule once
 
-nightly_schedule = dg.ScheduleDefinition(
+@dg.schedule(
     name="nightly_build",
     job=build_warehouse_job,
     cron_schedule=_settings.nightly_cron,
@@ -38,3 +42,7 @@ nightly_schedule = dg.ScheduleDefinition(
     default_status=dg.DefaultScheduleStatus.STOPPED,
     description="Nightly full build after the source systems have dropped their extracts.",
 )
+def nightly_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    # A run a killed process left STARTED would hold the writer slot: tonight's run would queue behind it for ever.
+    fail_dead_runs(context.instance, log=context.log.warning)
+    return dg.RunRequest()

@@ -3,6 +3,7 @@
 import dagster as dg
 
 from orchestration.dbt import partner_warehouse_dbt_assets
+from orchestration.run_health import claim_run
 from orchestration.run_log import rejections
 from settings import Settings
 from warehouse.connection import connect, writer_lock
@@ -20,6 +21,7 @@ PUBLISHED_KEY = dg.AssetKey(["published", "warehouse"])
     "when a whole build has passed, plus the marts as Parquet (one folder per mart).",
 )
 def published_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    claim_run(context)
     settings = Settings.from_env()
     if not settings.publish:  # intermediate days of a backfill
         context.log.info("PW_PUBLISH=0: build checked, not published")

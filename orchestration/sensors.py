@@ -8,6 +8,7 @@ import dagster as dg
 
 from connectors.registry import SOURCES
 from orchestration.jobs import build_warehouse_job
+from orchestration.run_health import fail_dead_runs
 from settings import Settings
 
 _settings = Settings.from_env()  # read when the definitions load: the sensor's interval and first status
@@ -33,6 +34,8 @@ def landing_fingerprint(settings: Settings) -> tuple[str, int]:
     description="Starts build_warehouse when files are added to or changed in the landing zone.",
 )
 def landing_zone_sensor(context: dg.SensorEvaluationContext):
+    # A run a killed process left STARTED would hold the writer slot: the runs requested here would queue for ever.
+    fail_dead_runs(context.instance, log=context.log.warning)
     fingerprint, files = landing_fingerprint(Settings.from_env())
     if files == 0:
         return dg.SkipReason("the landing zone has no extract files")

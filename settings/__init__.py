@@ -101,7 +101,9 @@ class Settings:
     sensor_interval_seconds: Annotated[int, Field(gt=0)] = setting(
         "PW_SENSOR_INTERVAL_SECONDS", 120, "how often the landing-zone sensor lists the landing zone")
     lock_timeout_seconds: Annotated[float, Field(ge=0)] = setting(
-        "PW_LOCK_TIMEOUT_SECONDS", 3600, "how long a writing step waits for another build's writer lock")
+        "PW_LOCK_TIMEOUT_SECONDS", 3600, "how long a run or writing step waits for another build's writer lock")
+    run_max_runtime_seconds: Annotated[int, Field(gt=0)] = setting(
+        "PW_RUN_MAX_RUNTIME_SECONDS", 21600, "Dagster run monitoring (daemon) fails a run still going after this long")
     pii_hash_key: str | None = setting(
         "PW_PII_HASH_KEY", None, "secret key of the pseudonyms in marts (unset: the key file); keep it stable",
         secret=True)

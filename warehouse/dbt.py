@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from settings import PROJECT_ROOT, Settings
+from warehouse.connection import HELD_VARIABLE, child_lock_environment
 from warehouse.privacy import pii_hash_key
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
@@ -53,7 +54,11 @@ def dbt_environment(settings: Settings, base: Mapping[str, str] | None = None) -
     # the editable install too.
     paths = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
     env["PYTHONPATH"] = os.pathsep.join(paths if str(PROJECT_ROOT) in paths else [str(PROJECT_ROOT), *paths])
-    return {**env, **settings.to_env(), Settings.variable("pii_hash_key"): pii_hash_key(settings)}
+    env.pop(HELD_VARIABLE, None)  # a lock this process's own parent holds is not this process's to share
+    # Started while this process holds the writer lock: dbt shares it (warehouse.dbt_privacy_plugin takes the
+    # children's lock), so a killed run's dbt still counts as a writer for the next run.
+    return {**env, **settings.to_env(), Settings.variable("pii_hash_key"): pii_hash_key(settings),
+            **child_lock_environment(settings)}
 
 
 def run_dbt(settings: Settings, *args: str, base: Mapping[str, str] | None = None, capture: bool = True,
@@ -81,7 +86,7 @@ def parse_project(settings: Settings) -> Path:
 
 # Variables that never change what dbt parses or compiles (the run values reach the SQL as DuckDB variables, see
 # macros/cross_db/run_value.sql): a fingerprint holding them would change every night.
-VOLATILE_VARIABLES = frozenset({"PW_AS_OF_DATE", "PW_FILES_UNTIL", Settings.variable("pii_hash_key")})
+VOLATILE_VARIABLES = frozenset({"PW_AS_OF_DATE", "PW_FILES_UNTIL", Settings.variable("pii_hash_key"), HELD_VARIABLE})
 
 
 def project_fingerprint(settings: Settings) -> str:

@@ -8,6 +8,9 @@ again on every cursor. The `pseudonymize` macro (dbt_project/macros/privacy/pseu
 
 The key is `warehouse.privacy.pii_hash_key()`: PW_PII_HASH_KEY (warehouse/dbt.py passes it to every
 dbt subprocess), else the key file, so a dbt command typed by hand uses the same key as the pipeline.
+
+The plugin also holds the warehouse's writer lock for the dbt process (`warehouse.connection.child_writer_lock`):
+shared with the run that started dbt, or taken whole by a dbt command typed by hand.
 """
 
 from __future__ import annotations
@@ -16,6 +19,9 @@ from typing import Any
 
 from dbt.adapters.duckdb.plugins import BasePlugin
 
+from settings import Settings
+from warehouse.connection import child_writer_lock
+from warehouse.faults import fault_point
 from warehouse.privacy import pii_hash_key
 
 VARIABLE = "pw_pii_hash_key"
@@ -24,6 +30,10 @@ VARIABLE = "pw_pii_hash_key"
 class Plugin(BasePlugin):
     def initialize(self, plugin_config: dict[str, Any]) -> None:
         self._key = pii_hash_key()
+        # Before dbt opens the warehouse: this dbt holds the writer lock (shared with the run that started it) until
+        # it exits, so a run killed while its dbt goes on writing is followed by a run that waits for this dbt.
+        self._lock = child_writer_lock(Settings.from_env())
+        self._opened_before = False
 
     def _set_key(self, conn) -> None:
         # A prepared parameter: the key is not part of any SQL text (nor of DuckDB's query log).
@@ -31,6 +41,9 @@ class Plugin(BasePlugin):
 
     def configure_connection(self, conn) -> None:
         self._set_key(conn)
+        if not self._opened_before:  # dbt-duckdb reopens the file whenever no node holds it: pause once
+            self._opened_before = True
+            fault_point("dbt.connected")  # fault tests: this dbt has the warehouse open
 
     def configure_cursor(self, cursor) -> None:
         self._set_key(cursor)
