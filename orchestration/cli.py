@@ -189,11 +189,11 @@ def run(args: argparse.Namespace) -> int:
         return stop
     from warehouse.publish import recover_killed_runs
 
-    recover_killed_runs(settings)
     started = time.perf_counter()
     with ExitStack() as stack:
         if not lock_whole_command(stack, settings):
             return BUSY_EXIT
+        recover_killed_runs(settings)  # under the lock: no running run's files are taken for leftovers
         if working_file_is_damaged(settings):
             return DAMAGED_EXIT
         result = execute_build(settings, args.log_level)
