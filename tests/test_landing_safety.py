@@ -182,7 +182,8 @@ def test_a_link_leaving_the_landing_zone_is_refused_unread(tmp_path, landing):
     assert _raw_count(settings) == 2
 
     # The CLI run (what `python -m connectors` prints) names the links and nothing of their target.
-    env = {**os.environ, **settings.to_env()}
+    # Exactly these settings: a variable another test left in the environment (PW_PUBLISHED_PATH) stays out.
+    env = {**{k: v for k, v in os.environ.items() if k not in settings.unset_variables()}, **settings.to_env()}
     process = subprocess.run([sys.executable, "-m", "connectors", "--system", "crm"], cwd=PROJECT_ROOT, env=env,
                              capture_output=True, text=True, timeout=300)
     output = process.stdout + process.stderr
