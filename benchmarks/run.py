@@ -62,7 +62,8 @@ NOTHING_NEW = "nothing new arrived"
 # A stage growing this much faster than the data between two sizes is flagged (CPU time; 10% for noise).
 GROWTH_TOLERANCE = 1.1
 # The stage table's stages, in order (a size's other stages are reported in the targets).
-TABLE_STAGES = ("generate", "load+validate", "plain DuckDB floor", "full run", "night +1%", "night, no new file")
+TABLE_STAGES = ("generate", "load+validate", "plain DuckDB floor", "full run", "scorecards", "night +1%",
+                "night, no new file")
 
 
 def workspace_env(base: Mapping[str, str], folder: Path) -> dict[str, str]:
@@ -169,6 +170,8 @@ def measure_size(partners: int, seed: int, work: Path, memory_limit: str = "") -
     stages["plain DuckDB floor"] = stage
 
     stages["full run"] = pipeline_run("full run", env, logs, as_of)
+    # every partner's scorecard and the isolation check, from the warehouse the full run published (issue 15)
+    stages["scorecards"], _ = run_stage("scorecards", python_command("-m", "scorecards", "--quiet"), env, logs)
     if memory_limit:
         stages["memory-limited run"] = memory_limited_run(env, work / "memory_limited", as_of, memory_limit)
     increment_rows = write_increment(landing, partners, seed, work / "increment")

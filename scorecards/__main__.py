@@ -2,7 +2,7 @@
 <out>/<partner_id>/scorecard.html (self-contained, inline SVG charts), scorecard.json and scorecard.csv (the same
 numbers), plus a vendor index (<out>/index.html, index.csv) that names every partner and stays outside the partner
 folders. Each scorecard holds only that partner's own figures and approximate percentiles of its tier's other
-partners (none when fewer than 5)."""
+partners (none when fewer than 10, or when they would reveal a peer)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ EPILOG = """examples:
   make scorecards PARTNER=<partner_id>
 
 peer rule: peers = the other partners of the same current tier; only p25 / median / p75 (rounded to 2 significant
-figures, marked approximate) and the partner's own percentile rank, and only when at least 5 peers have a value.
+figures, marked approximate), only when at least 10 peers have a value, only those from which no peer's value can be
+worked out, never of counts; the partner's position is told against the shown quartiles.
 After writing, every file is checked for other partners' names, ids, domains and exact figures (exit 1 on a leak)."""
 
 

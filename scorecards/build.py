@@ -6,14 +6,16 @@ Only this partner's own rows of the marts go in, plus the anonymized peer statis
 from __future__ import annotations
 
 import math
+import weakref
 from datetime import date, datetime
 
 import pandas as pd
 
 from scorecards.data import QUARTERS_SHOWN, ScorecardData
-from scorecards.peers import MIN_PEERS, peer_comparison
+from scorecards.peers import MIN_PEERS, PeerGroups
 
 SCHEMA_VERSION = 1
+_LOOKUPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _value(v):
@@ -49,33 +51,65 @@ def _codes(value) -> list[str]:
     return [c.strip() for c in value.split(",") if c.strip()] if isinstance(value, str) else []
 
 
-def _rows(frame: pd.DataFrame) -> list[dict]:
-    return [{k: _value(v) for k, v in row.items()} for row in frame.to_dict("records")]
+class Lookup:
+    """Each partner's rows of every table as plain records, split once: a boolean mask over a whole table per partner
+    and table made scorecards quadratic (0.1 s a partner at 1,000 partners, most of the run)."""
+
+    def __init__(self, data: ScorecardData):
+        self.partners = {row.partner_id: row for _, row in data.partners.iterrows()}
+        self.revenue = {pid: {r["quarter_index"]: r for r in rows}
+                        for pid, rows in _records(data.revenue_by_quarter).items()}
+        self.registrations = {pid: {r["quarter_index"]: r["approved"] for r in rows}
+                              for pid, rows in _records(data.registrations_by_quarter).items()}
+        self.history = _records(data.tier_history[["partner_id", "tier", "valid_from", "valid_to", "is_current"]])
+        self.certifications = _records(data.certifications)
+        self.mdf = {pid: rows[0] for pid, rows in _records(data.mdf).items()}
+        self.mdf_requests = _records(data.mdf_requests[["partner_id", "status", "requests", "requested_usd"]])
+        self.peers = PeerGroups(data.partners)
+
+    @staticmethod
+    def of(data: ScorecardData) -> Lookup:
+        """The lookup of this data, built on first use (data is not changed once loaded; a copy gets its own)."""
+        if data not in _LOOKUPS:
+            _LOOKUPS[data] = Lookup(data)
+        return _LOOKUPS[data]
+
+
+def _records(frame: pd.DataFrame) -> dict[str, list[dict]]:
+    """partner_id -> its rows as dicts (without partner_id), in the frame's order."""
+    groups: dict[str, list[dict]] = {}
+    for record in frame.to_dict("records"):
+        groups.setdefault(record.pop("partner_id"), []).append(record)
+    return groups
+
+
+def _json_rows(records: list[dict]) -> list[dict]:
+    return [{k: _value(v) for k, v in r.items()} for r in records]
 
 
 def build_scorecard(data: ScorecardData, partner_id: str, min_peers: int = MIN_PEERS,
                     peers_from: pd.DataFrame | None = None) -> dict:
     """`peers_from`: the partner frame peers are drawn from (default: every partner of the warehouse)."""
-    p = data.partners[data.partners.partner_id == partner_id]
-    if p.empty:
+    lookup = Lookup.of(data)
+    p = lookup.partners.get(partner_id)
+    if p is None:
         raise KeyError(f"no partner {partner_id} in marts.partner_360")
-    p = p.iloc[0]
     q_first = data.as_of_quarter - (QUARTERS_SHOWN - 1)
 
     # Revenue and approved registrations by fiscal quarter (the last QUARTERS_SHOWN, zero-filled).
-    rev = data.revenue_by_quarter[data.revenue_by_quarter.partner_id == partner_id].set_index("quarter_index")
-    regs = data.registrations_by_quarter[data.registrations_by_quarter.partner_id == partner_id].set_index("quarter_index")
+    rev = lookup.revenue.get(partner_id, {})
+    regs = lookup.registrations.get(partner_id, {})
     quarters = []
     for qi in range(q_first, data.as_of_quarter + 1):
         offset = data.as_of_quarter - qi
         quarters.append({
             "quarter": data.quarter_label(qi),
             "period": "this quarter (to date)" if offset == 0 else ("last 4 quarters" if offset <= 4 else "earlier"),
-            "sourced_won_usd": _money(rev.sourced_won_usd.get(qi, 0)),
-            "influenced_won_usd": _money(rev.influenced_won_usd.get(qi, 0)),
-            "sourced_won_deals": int(rev.sourced_won_deals.get(qi, 0)),
-            "influenced_won_deals": int(rev.influenced_won_deals.get(qi, 0)),
-            "deal_registrations_approved": int(regs.approved.get(qi, 0)),
+            "sourced_won_usd": _money(rev.get(qi, {}).get("sourced_won_usd", 0)),
+            "influenced_won_usd": _money(rev.get(qi, {}).get("influenced_won_usd", 0)),
+            "sourced_won_deals": int(rev.get(qi, {}).get("sourced_won_deals", 0)),
+            "influenced_won_deals": int(rev.get(qi, {}).get("influenced_won_deals", 0)),
+            "deal_registrations_approved": int(regs.get(qi, 0)),
         })
     l4q = [q for q in quarters if q["period"] == "last 4 quarters"]
     revenue = {
@@ -95,7 +129,8 @@ def build_scorecard(data: ScorecardData, partner_id: str, min_peers: int = MIN_P
     # Tier, history and the exact gap (int_tier__partner_gap, partly through partner_360) to the tier the partner's
     # next step is about (its focus_tier): its assigned tier while it does not meet that tier's rules ("keep": what
     # keeps it there), else the next tier ("next").
-    history = data.tier_history[data.tier_history.partner_id == partner_id]
+    history = lookup.history.get(partner_id, [])
+    certs = lookup.certifications.get(partner_id, [])
     keep = pd.notna(p.meets_current_tier) and not bool(p.meets_current_tier)
     target = p.tier if keep else p.next_tier
     progress = None
@@ -103,7 +138,7 @@ def build_scorecard(data: ScorecardData, partner_id: str, min_peers: int = MIN_P
         gap = "current_tier_" if keep else ""
         rule = data.tier_rules[data.tier_rules.tier == target].iloc[0]
         required = data.tier_certifications[data.tier_certifications.tier == target]
-        held = data.certifications[data.certifications.partner_id == partner_id].set_index("certification_code").holders
+        held = {c["certification_code"]: c["holders"] for c in certs}
         cert_needs = [{"certification_code": r.certification_code, "required_holders": int(r.min_certified_people),
                        "holders": int(held.get(r.certification_code, 0)),
                        "holders_needed": max(0, int(r.min_certified_people) - int(held.get(r.certification_code, 0)))}
@@ -139,11 +174,10 @@ def build_scorecard(data: ScorecardData, partner_id: str, min_peers: int = MIN_P
         "current": _value(p.tier),
         "qualified_tier": _value(p.qualified_tier),
         "program_level": _value(p.program_level),
-        "history": _rows(history[["tier", "valid_from", "valid_to", "is_current"]]),
+        "history": _json_rows(history),
         "progress": progress,
     }
 
-    certs = data.certifications[data.certifications.partner_id == partner_id].drop(columns="partner_id")
     certifications = {
         "certifications_held": _codes(p.certifications_held),
         "certified_people": _value(p.certified_people),
@@ -154,14 +188,13 @@ def build_scorecard(data: ScorecardData, partner_id: str, min_peers: int = MIN_P
         "next_expiry_date": _value(p.next_certification_expiry_date),
         "current_tier_requirements": _value(p.required_certifications),
         "current_tier_requirements_met": _value(p.required_certifications_met),
-        "by_certification": _rows(certs),
+        "by_certification": _json_rows(certs),
     }
 
-    m = data.mdf[data.mdf.partner_id == partner_id]
-    m = m.iloc[0] if not m.empty else None
-    requests = data.mdf_requests[data.mdf_requests.partner_id == partner_id]
+    m = lookup.mdf.get(partner_id)
+    requests = lookup.mdf_requests.get(partner_id, [])
     mdf = {
-        "requested_usd": _money(m.mdf_requested_usd) if m is not None else 0.0,
+        "requested_usd": _money(m["mdf_requested_usd"]) if m is not None else 0.0,
         "approved_usd": _money(p.mdf_approved_usd),
         "claimed_usd": _money(p.mdf_claimed_usd),
         "paid_usd": _money(p.mdf_paid_usd),
@@ -170,14 +203,16 @@ def build_scorecard(data: ScorecardData, partner_id: str, min_peers: int = MIN_P
         "funded_campaigns": _value(p.mdf_funded_campaigns),
         "won_amount_usd_of_funded_campaigns": _money(p.mdf_won_amount_usd),
         "roi": _value(p.mdf_roi),
-        "requests": int(m.mdf_requests) if m is not None and pd.notna(m.mdf_requests) else 0,
-        "requests_by_status": _rows(requests[["status", "requests", "requested_usd"]]),
+        "requests": int(m["mdf_requests"]) if m is not None and pd.notna(m["mdf_requests"]) else 0,
+        "requests_by_status": _json_rows(requests),
     }
 
-    peers_source = data.partners if peers_from is None else peers_from
-    if partner_id not in set(peers_source.partner_id):
-        peers_source = pd.concat([peers_source, data.partners[data.partners.partner_id == partner_id]])
-    peers = peer_comparison(peers_source, partner_id, min_peers=min_peers)
+    if peers_from is None:
+        peers = lookup.peers.comparison(partner_id, min_peers=min_peers)
+    else:
+        if partner_id not in set(peers_from.partner_id):
+            peers_from = pd.concat([peers_from, data.partners[data.partners.partner_id == partner_id]])
+        peers = PeerGroups(peers_from).comparison(partner_id, min_peers=min_peers)
 
     return {
         "schema_version": SCHEMA_VERSION,

@@ -46,7 +46,7 @@ class WarehouseNotReady(LookupError):
     pass
 
 
-@dataclass
+@dataclass(eq=False)  # compared and hashed by identity: scorecards.build keeps one lookup per loaded data
 class ScorecardData:
     as_of_date: date
     as_of_quarter: int  # fiscal quarter index (fiscal_year * 4 + quarter - 1) holding as_of_date

@@ -16,7 +16,7 @@ rounded to 2 significant figures (testing only the figure to the cent reported e
 leak). Nor is anything that is also one of the scorecard partner's own names, ids or figures (two partners
 credited on the same deal share its amount), nor a name or domain contained in one of its own. The partner's own
 figures include what its scorecard derives from its own data (e.g. approved but unclaimed MDF): every number of its
-scorecard outside the peer section, and of the peer section the partner's own value and rank of each metric and the
+scorecard outside the peer section, and of the peer section the partner's own value of each metric and the
 group's size (PEER_OWN_KEYS), each also as the HTML writes it ("41.7%"); and the years around its own dates, which
 the tier history chart labels ("2029" is no $2,029 figure of another partner).
 Without that, a derived figure that happens to equal another partner's figure to the dollar, or an amount equal to
@@ -28,6 +28,7 @@ position 'x="185.8"' is not a figure, even when another partner has a commission
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import re
@@ -38,15 +39,16 @@ from pathlib import Path
 import pandas as pd
 
 from scorecards.data import ScorecardData
+from scorecards.parallel import map_chunks
 from scorecards.peers import APPROX_DIGITS
 
 NUMBER = re.compile(r"(?<![\w.\-/#])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w\-/]|[.,]\d)")
 FILES = ("scorecard.html", "scorecard.json", "scorecard.csv")
 CENT = Decimal("0.01")
 # The numbers of a scorecard's peer section that are not statistics of the peers: the partner's own value of a metric
-# and its percentile rank, and the size of the group. Every other number there (p25, p50, p75, anything added later)
+# and the size of the group (its position is text). Every other number there (p25, p50, p75, anything added later)
 # is built from other partners' data and is searched.
-PEER_OWN_KEYS = frozenset({"own_value", "own_percentile_rank", "peers", "min_peers"})
+PEER_OWN_KEYS = frozenset({"own_value", "peers", "min_peers"})
 RENDERED_KINDS = ("usd", "count", "score", "ratio")  # scorecards.render.format_value kinds
 MAX_RATIO = 10
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -122,17 +124,19 @@ def _forms(value) -> set[Decimal]:
     return {f for f in forms if _searchable(f)}
 
 
-def _parse_number(token: str) -> set[Decimal]:
+@functools.lru_cache(maxsize=65536)  # pages repeat the same few thousand tokens ("0", "2026", "$0")
+def _parse_number(token: str) -> frozenset[Decimal]:
     try:
         d = Decimal(token.replace(",", ""))
     except InvalidOperation:
-        return set()
-    return {d.normalize()}
+        return frozenset()
+    return frozenset({d.normalize()})
 
 
-def _searched_numbers(token: str) -> set[Decimal]:
+@functools.lru_cache(maxsize=65536)
+def _searched_numbers(token: str) -> frozenset[Decimal]:
     """A number of the text as the figure search sees it: nothing when it has at most 2 significant digits."""
-    return {d for d in _parse_number(token) if _searchable(d)}
+    return frozenset(d for d in _parse_number(token) if _searchable(d))
 
 
 class IsolationIndex:
@@ -169,7 +173,7 @@ class IsolationIndex:
         """Every number the partner's own scorecard computes from its own data, in the forms a figure is matched in
         and the forms scorecards.render writes it in ("41.7%" for a ratio of 0.4167, "57.3" for a score of 57.33).
         That is every number outside the peer section, and of the peer section only what is not a statistic of the
-        peers (PEER_OWN_KEYS: the partner's own value and rank, the group's size). `scorecard`: the dict written
+        peers (PEER_OWN_KEYS: the partner's own value, the group's size). `scorecard`: the dict written
         (default: built again from the data)."""
         if partner_id not in self._derived:
             from scorecards.build import build_scorecard
@@ -263,7 +267,7 @@ def _overlapping(pattern: re.Pattern, text: str) -> list[str]:
 
 
 SVG = re.compile(r"<svg\b.*?</svg>", re.S | re.I)
-# Where an inline chart puts its drawing (matplotlib's SVG): positions, sizes, path data and styles, never shown as
+# Where an inline chart puts its drawing (scorecards.charts' SVG): positions, sizes, path data and styles, never shown as
 # text. A coordinate that happens to equal another partner's figure ('x="185.8"' and a commission of $185.80) is
 # not a figure of the page. Text a reader sees in a chart (tick labels, titles, aria-label) stays searched.
 SVG_GEOMETRY = re.compile(r'\s(?:x|y|x1|y1|x2|y2|cx|cy|r|rx|ry|dx|dy|d|points|transform|width|height|viewBox|style)'
@@ -295,12 +299,15 @@ def check_partner(index: IsolationIndex, folder: Path, partner_id: str) -> list[
 
 
 def check_folder(out: Path, data: ScorecardData, partner_ids: list[str],
-                 scorecards: dict[str, dict] | None = None) -> list[Leak]:
-    """`scorecards`: the dicts written (WriteResult.scorecards), so a partner's own numbers are not built again."""
+                 scorecards: dict[str, dict] | None = None, processes: int | None = None) -> list[Leak]:
+    """`scorecards`: the dicts written (WriteResult.scorecards), so a partner's own numbers are not built again.
+    `processes`: worker processes checking partners (default: the CPUs, at most 4), sharing one index."""
     index = IsolationIndex(data)
-    leaks: list[Leak] = []
-    for pid in partner_ids:
+
+    def check(pid: str) -> list[Leak]:
         if scorecards and pid in scorecards:
             index.own_derived_numbers(pid, scorecards[pid])
-        leaks += check_partner(index, Path(out), pid)
-    return leaks
+        return check_partner(index, Path(out), pid)
+
+    return [leak for _, found in map_chunks(check, list(partner_ids), processes) for partner in found
+            for leak in partner]

@@ -15,8 +15,9 @@ import pandas as pd
 
 from audit.people_csv import write_frame, write_rows
 from scorecards import charts
-from scorecards.build import build_scorecard, flatten
+from scorecards.build import Lookup, build_scorecard, flatten
 from scorecards.data import ScorecardData
+from scorecards.parallel import map_chunks
 from scorecards.peers import APPROX_DIGITS, MIN_PEERS, PEER_METRICS
 
 
@@ -82,7 +83,9 @@ def write_partner(data: ScorecardData, partner_id: str, out: Path, env: jinja2.E
 
 
 def write_all(data: ScorecardData, out: Path, partner_ids: list[str] | None = None,
-              progress: Callable[[int, int, str], None] | None = None, **build_options) -> WriteResult:
+              progress: Callable[[int, int, str], None] | None = None, processes: int | None = None,
+              **build_options) -> WriteResult:
+    """`processes`: worker processes writing scorecards (default: the CPUs, at most 4; 1: none)."""
     started = time.perf_counter()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -93,11 +96,13 @@ def write_all(data: ScorecardData, out: Path, partner_ids: list[str] | None = No
         raise KeyError(f"unknown partner id(s): {', '.join(unknown)}")
     env = _env()
     generated_at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    Lookup.of(data)  # built once, before any worker is forked
     cards: dict[str, dict] = {}
-    for n, pid in enumerate(ids, 1):
-        cards[pid] = write_partner(data, pid, out, env, generated_at, **build_options)
+    for chunk, written in map_chunks(lambda pid: write_partner(data, pid, out, env, generated_at, **build_options),
+                                     ids, processes):
+        cards.update(zip(chunk, written))
         if progress:
-            progress(n, len(ids), pid)
+            progress(len(cards), len(ids), chunk[-1])
     if not partner_ids:
         remove_stale(out, set(known))
     index = write_index(cards, out, env, generated_at, data)

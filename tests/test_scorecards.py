@@ -4,8 +4,10 @@ least five, and the HTML renders in headless Chromium."""
 
 from __future__ import annotations
 
+import copy
 import csv
 import html
+import itertools
 import json
 import math
 import os
@@ -14,6 +16,7 @@ import shutil
 import time
 from datetime import date
 from decimal import Decimal
+from html.parser import HTMLParser
 
 import numpy as np
 import pandas as pd
@@ -23,7 +26,16 @@ from scorecards import peers as peers_module
 from scorecards.build import build_scorecard, flatten
 from scorecards.data import fiscal_quarter_index, load, person_column
 from scorecards.isolation import FILES, IsolationIndex, _forms, check_folder, check_partner, file_text
-from scorecards.peers import MIN_PEERS, approx, metric_stats, peer_comparison
+from scorecards.peers import (
+    DOMAINS,
+    MIN_PEERS,
+    approx,
+    metric_stats,
+    own_position,
+    peer_comparison,
+    peer_group,
+    rounding_step,
+)
 from scorecards.render import format_value, write_all
 from tests.browser import headless_chrome
 
@@ -205,12 +217,13 @@ def file_text_of_json_with(path, escaped_name: str) -> str:
 
 
 def test_unrounded_percentiles_would_leak_and_the_checker_sees_it(data, tmp_path, monkeypatch, index):
-    """Why percentiles are rounded: without rounding, the median of an odd-sized peer group is exactly one
-    partner's figure, and the isolation check reports it."""
+    """Why the rule exists: shown as computed (unrounded, the median of an odd-sized peer group included), a
+    quartile is exactly one partner's figure, and the isolation check reports it."""
     sizes = data.partners.groupby("tier").size()
     odd_tier = next(t for t, n in sizes.items() if (n - 1) % 2 == 1 and n - 1 >= MIN_PEERS)
     ids = list(data.partners[data.partners.tier == odd_tier].partner_id)
-    monkeypatch.setattr(peers_module, "approx", lambda value, digits=2: value)
+    monkeypatch.setattr(peers_module, "safe_quartiles", lambda values, kind: {
+        p: float(np.percentile(values, p)) for p in (25, 50, 75)})
     write_all(data, tmp_path, ids)
     leaks = check_folder(tmp_path, data, ids)
     assert any(x.kind == "figure" for x in leaks), "unrounded peer medians went unnoticed"
@@ -236,10 +249,11 @@ def test_a_rounded_peer_statistic_is_not_a_leak_even_when_it_is_another_partners
     statistics pass although another partner holds each of its percentiles plus 3 cents; that figure to the cent is
     still caught."""
     index = IsolationIndex(data)  # a private index: its figure table is changed below
-    pid = next(p for p in written.partners if written.scorecards[p]["peers"]["reported"])
+    pid = next(p for p in written.partners if any(
+        m["reported"] and m["kind"] == "usd" for m in written.scorecards[p]["peers"]["metrics"].values()))
     other = next(p for p in written.partners if p != pid)
     shown = [m[q] for m in written.scorecards[pid]["peers"]["metrics"].values() if m["reported"] and m["kind"] == "usd"
-             for q in ("p25", "p50", "p75") if abs(m[q]) >= 1000]
+             for q in ("p25", "p50", "p75") if m[q] is not None and abs(m[q]) >= 1000]
     assert shown, "no rounded money percentile of $1,000 or more to test with"
     planted = {}
     for value in shown:
@@ -290,8 +304,8 @@ def test_of_the_peer_section_only_the_partners_own_value_rank_and_group_size_are
     date axis shows around the partner's own dates."""
     index = IsolationIndex(data)
     card = {"revenue": {"win_rate_l4q": 0.42}, "tier": {"history": [{"valid_from": "2027-04-01", "valid_to": None}]},
-            "peers": {"reported": True, "peers": 114, "min_peers": 5, "metrics": {
-                "win_rate_l4q": {"kind": "ratio", "own_value": 0.4167, "own_percentile_rank": 57,
+            "peers": {"reported": True, "peers": 114, "min_peers": 10, "metrics": {
+                "win_rate_l4q": {"kind": "ratio", "own_value": 0.4167, "own_position": "between p25 and the median",
                                  "p25": 0.31, "p50": 412.37, "p75": 0.5, "max": 987.65}}}}
     own = index.own_derived_numbers("not-a-partner", card)
     assert {Decimal("0.42"), Decimal("114"), Decimal("0.4167"), Decimal("41.7")} <= own
@@ -505,7 +519,7 @@ def test_approx_keeps_two_significant_figures():
 def _synthetic() -> pd.DataFrame:
     rng = np.random.default_rng(3)
     rows = []
-    for tier, n in (("Small", 3), ("Edge", 5), ("Six", 6), ("Big", 12), (None, 4)):
+    for tier, n in (("Small", 3), ("Edge", 10), ("Eleven", 11), ("Big", 25), (None, 4)):
         for i in range(n):
             rows.append({"partner_id": f"{tier}-{i}", "tier": tier,
                          "sourced_won_amount_usd_l4q": round(float(rng.uniform(10_000, 900_000)), 2),
@@ -517,41 +531,261 @@ def _synthetic() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def test_peer_groups_below_five_are_never_reported():
+def test_peer_groups_below_ten_are_never_reported():
     frame = _synthetic()
-    for pid in ("Small-0", "Edge-0"):  # 2 and 4 other partners
+    for pid in ("Small-0", "Edge-0"):  # 2 and 9 other partners
         result = peer_comparison(frame, pid)
         assert result["reported"] is False and result["reason"] == "peer group too small"
         assert result["metrics"] == {}
     result = peer_comparison(frame, "None-0")
     assert result["reported"] is False and "no current tier" in result["reason"]
-    six = peer_comparison(frame, "Six-0")  # exactly 5 others
-    assert six["reported"] is True and six["peers"] == 5
-    assert all(m["reported"] for k, m in six["metrics"].items() if k != "win_rate_l4q")
-    # win_rate is missing for every third partner: only 4 of the 5 others have one -> that metric is hidden
-    assert six["metrics"]["win_rate_l4q"]["reported"] is False
-    assert "p50" not in six["metrics"]["win_rate_l4q"]
+    eleven = peer_comparison(frame, "Eleven-0")  # exactly 10 others
+    assert eleven["reported"] is True and eleven["peers"] == 10
+    assert eleven["metrics"]["sourced_won_amount_usd_l4q"]["reported"]
+    # win_rate is missing for every third partner: only 7 of the 10 others have one -> that metric is hidden
+    assert eleven["metrics"]["win_rate_l4q"]["reported"] is False
+    assert "p50" not in eleven["metrics"]["win_rate_l4q"]
     big = peer_comparison(frame, "Big-1")
-    assert big["reported"] and big["metrics"]["win_rate_l4q"]["reported"]
+    assert big["reported"] and big["metrics"]["sourced_won_amount_usd_l4q"]["reported"]
+    # 15 of its 24 peers have a win rate: the median of 15 is one peer's value, never shown
+    assert big["metrics"]["win_rate_l4q"]["p50"] is None
+    # counts are never shown, whatever the group's size
+    for result in (eleven, big):
+        for metric in ("deal_registrations_approved_l4q", "certified_people"):
+            m = result["metrics"][metric]
+            assert m["reported"] is False and "p50" not in m and "counts" in m["reason"]
 
 
-def test_peer_percentiles_are_rounded_and_the_rank_is_right():
+def test_peer_percentiles_are_rounded_and_the_position_is_told_against_the_shown_ones():
     frame = _synthetic()
     me = frame[frame.partner_id == "Big-0"].iloc[0]
     others = frame[(frame.tier == "Big") & (frame.partner_id != "Big-0")]
     result = peer_comparison(frame, "Big-0")
     m = result["metrics"]["sourced_won_amount_usd_l4q"]
     values = others.sourced_won_amount_usd_l4q.to_numpy()
-    for p in (25, 50, 75):
+    shown = {p: m[f"p{p}"] for p in (25, 50, 75) if m[f"p{p}"] is not None}
+    assert len(shown) >= 2
+    for p, value in shown.items():
         exact = float(np.percentile(values, p))
-        assert m[f"p{p}"] == approx(exact) != exact
-        assert m[f"p{p}"] not in set(values)
-    assert m["own_percentile_rank"] == round(100 * (values < me.sourced_won_amount_usd_l4q).sum() / len(values))
-    assert set(m) == {"label", "kind", "reported", "approximate", "p25", "p50", "p75", "own_value",
-                      "own_percentile_rank"}
-    # an odd-sized group's median is one partner's figure; reported rounded, never as is
-    odd = metric_stats(1.0, pd.Series([123456.78, 234567.89, 345678.91, 456789.12, 567891.23]))
-    assert odd["p50"] == 350000.0
+        assert value == approx(exact) != exact
+        assert value not in set(values)
+    assert m["own_position"] == own_position(float(me.sourced_won_amount_usd_l4q), shown)
+    assert own_position(1.0, {25: 2.0, 50: 3.0}) == "below p25"
+    assert own_position(2.5, {25: 2.0, 75: 3.0}) == "between p25 and p75"
+    assert own_position(3.0, {25: 2.0, 50: 3.0}) == "at or above the median"
+    assert set(m) == {"label", "kind", "reported", "approximate", "p25", "p50", "p75", "own_value", "own_position"}
+    assert own_position(5.0, {50: 5.0}) == "at or above the median" and own_position(1.0, {}) is None
+    # with 5 peers the quartiles ARE the 2nd, 3rd and 4th peers' values: rounded or not, none is shown; of 11 peers
+    # the median is the 6th
+    assert metric_stats(1.0, pd.Series(np.linspace(1e5, 9e5, 11)))["p50"] is None
+    five = metric_stats(1.0, pd.Series([123456.78, 234567.89, 345678.91, 456789.12, 567891.23]), min_peers=5)
+    assert five["reported"] is False and "reveal" in five["reason"]
+
+
+def test_rounding_step_holds_every_number_that_rounds_to_the_shown_one():
+    rng = np.random.default_rng(5)
+    for value in np.concatenate([rng.lognormal(8, 3, 2000), -rng.lognormal(3, 2, 200), [99.5, 100, 995, 1000, 0.01]]):
+        low, high = rounding_step(approx(float(value)))
+        assert low <= value <= high, value
+    assert rounding_step(210000.0) == (205000.0, 215000.0) and rounding_step(100.0) == (99.5, 105.0)
+    assert rounding_step(0.0) == (0.0, 0.0)
+
+
+# --- peers: the attack ----------------------------------------------------------------------------------------------
+# What a partner sees of a metric (the shown rounded quartiles, its position, why not) is all an attacker has. A peer's
+# value (the i-th smallest of the group) is recovered at the precision shown when every peer group that shows the
+# same has the same rounded i-th value. The attacker below tries to prove that the other way round: for each peer it
+# searches for a second peer group, built by moving that peer (and its neighbours) and run through the real
+# `metric_stats`, that shows exactly the same yet rounds that peer differently. A peer it finds no such group for
+# counts as recovered.
+
+SHOWN_KEYS = ("reported", "reason", "p25", "p50", "p75", "own_position")
+DELTAS = (0.5, 1, 1.5, 2, 3, 5, 10, 30, 100)
+
+
+def _shows(own: float, kind: str, min_peers: int = MIN_PEERS):
+    def show(values: np.ndarray) -> tuple:
+        stats = metric_stats(own, pd.Series(values), min_peers, kind)
+        return tuple(stats.get(k) for k in SHOWN_KEYS)
+    return show
+
+
+def _moves(x: np.ndarray, i: int, delta: float, shown_positions: list[tuple[int, float]]):
+    """Peer groups near x: peer i moved by delta, alone or with a run of neighbours on either side, or with the other
+    peer its quartile interpolates with moved the other way so that the exact quartile stays put."""
+    n = len(x)
+    lengths = (1, 2, 3, 5, 8, 13, 21, 34, 55, 89, n)
+    for first, last in [(i, i)] + [(i, min(n - 1, i + k)) for k in lengths] + [(max(0, i - k), i) for k in lengths]:
+        y = x.copy()
+        y[first:last + 1] += delta
+        yield y
+    for j, f in shown_positions:
+        if 0 < f and j + 1 < n and i in (j, j + 1):
+            y = x.copy()
+            if i == j:
+                y[j], y[j + 1] = y[j] + delta, y[j + 1] - delta * (1 - f) / f
+            else:
+                y[j + 1], y[j] = y[j + 1] + delta, y[j] - delta * f / (1 - f)
+            yield y
+
+
+def recovered_peers(values, show, kind: str) -> list[int]:
+    """The order positions of the peers whose rounded value the attacker could not show to be uncertain."""
+    x = np.sort(np.asarray(values, dtype=float))
+    target = show(x)
+    low, high = DOMAINS[kind]
+    positions = [peers_module._position(p, len(x)) for p in (25, 50, 75)]
+    # Far-away groups too: n equal values show no quartile at all (each pins the peers next to it).
+    middle = {"usd": 123_456.0, "ratio": 0.5, "score": 50.0}[kind]
+    far = [np.full(len(x), c) for c in (middle / 7, middle, middle * 3)]
+    recovered = []
+    for i, value in enumerate(x):
+        if any(show(y) == target and approx(y[i]) != approx(value) for y in far):
+            continue
+        step_low, step_high = rounding_step(approx(value))
+        units = [max(step_high - step_low, abs(value) * 0.01, 1e-6), 1e-4 * max(abs(value), 1.0)]
+        found = False
+        for unit in units:
+            for delta in [s * d * unit for d in DELTAS for s in (1, -1)]:
+                for y in _moves(x, i, delta, positions):
+                    y = np.sort(y)
+                    if (y < low).any() or (y > high).any() or approx(y[i]) == approx(value):
+                        continue
+                    if show(y) == target:
+                        found = True
+                        break
+                if found:
+                    break
+            if found:
+                break
+        if not found and not any(show(y) == target and approx(y[i]) != approx(value)
+                                 for y in _projected_worlds(x, i, target, kind)):
+            recovered.append(i)
+    return recovered
+
+
+def _projected_worlds(x: np.ndarray, i: int, target: tuple, kind: str, sweeps: int = 3000):
+    """Peer groups with the same rounded quartiles as x but peer i in the rounding step below or above its own, found
+    by cyclic projection onto the constraints (sorted, within the domain, each quartile inside its step with a small
+    margin): a search the local moves miss when several peers must move together. Each candidate is checked by
+    running the real rule."""
+    if len(target) != len(SHOWN_KEYS):  # not the current rule's output (the old rule's, above)
+        return
+    shown = {p: target[SHOWN_KEYS.index(f"p{p}")] for p in (25, 50, 75)}
+    shown = {p: v for p, v in shown.items() if v is not None}
+    if not shown:
+        return
+    low_domain, high_domain = DOMAINS[kind]
+    quartiles = []
+    for p, v in shown.items():
+        lo, hi = rounding_step(v)
+        margin = (hi - lo) * 0.05
+        quartiles.append((*peers_module._position(p, len(x)), lo + margin, hi - margin))
+    here_low, here_high = rounding_step(approx(x[i]))
+    for goal_low, goal_high in (rounding_step(approx(here_low - 1e-9 * max(1, abs(here_low)))),
+                                rounding_step(approx(here_high + 1e-9 * max(1, abs(here_high))))):
+        margin = (goal_high - goal_low) * 0.05
+        goal_low, goal_high = max(goal_low + margin, low_domain), min(goal_high - margin, high_domain)
+        if goal_low > goal_high:
+            continue
+        y = x.copy()
+        for _ in range(sweeps):
+            y[i] = min(max(y[i], goal_low), goal_high)
+            for j, f, lo, hi in quartiles:
+                if f == 0 or j + 1 >= len(y):
+                    y[j] = min(max(y[j], lo), hi)
+                    continue
+                q = (1 - f) * y[j] + f * y[j + 1]
+                shift = (lo - q) if q < lo else (hi - q) if q > hi else 0.0
+                if shift:
+                    norm = (1 - f) ** 2 + f ** 2
+                    y[j] += shift * (1 - f) / norm
+                    y[j + 1] += shift * f / norm
+            for k in range(len(y) - 1):
+                if y[k] > y[k + 1]:
+                    y[k] = y[k + 1] = (y[k] + y[k + 1]) / 2
+            np.clip(y, low_domain, high_domain, out=y)
+        yield y  # the real rule says whether it is a witness
+
+
+def _old_rule(own: float):
+    """What scorecards showed before (#15): rounded quartiles over 5+ peers and the percentile rank, ties half."""
+    def show(values: np.ndarray) -> tuple:
+        quartiles = tuple(approx(float(q)) for q in np.percentile(values, (25, 50, 75)))
+        return quartiles, round(100 * ((values < own).sum() + 0.5 * (values == own).sum()) / len(values))
+    return show
+
+
+def test_the_attack_recovers_peers_from_what_scorecards_showed_before():
+    """The attacker works: 5 peers gave away the 2nd, 3rd and 4th (the issue's 108 of 108 quartiles), 13 peers the
+    4th, 7th and 10th, and a rank with ties counted half told a partner that a peer holds exactly its own value."""
+    five = [123456.78, 234567.89, 345678.91, 456789.12, 567891.23]
+    assert recovered_peers(five, _old_rule(1.0), "usd") == [1, 2, 3]
+    thirteen = np.linspace(100_000, 900_000, 13).round(2)
+    assert {3, 6, 9} <= set(recovered_peers(thirteen, _old_rule(1.0), "usd"))
+    rng = np.random.default_rng(8)
+    spread = np.sort(rng.uniform(10_000, 900_000, 12).round(2))
+    own = float(spread[8])  # a peer with exactly the partner's own figure
+    assert 8 in recovered_peers(spread, _old_rule(own), "usd")
+    assert 8 not in recovered_peers(spread, _old_rule(own + 1), "usd")
+
+
+def _adversarial_groups():
+    """Peer groups built to give a peer away: integer interpolation positions, zeros, ties, values packed into one
+    rounding step, values at the bounds of their domain, and the partner's own value on a quartile."""
+    rng = np.random.default_rng(21)
+    spread = rng.uniform(10_000, 900_000, 40).round(2)
+    yield "13 peers: positions 3, 6, 9 are whole", np.linspace(100_000, 900_000, 13).round(2), 50_000.0, "usd"
+    yield "17 peers", rng.uniform(10_000, 900_000, 17).round(2), 400_000.0, "usd"
+    yield "10 peers", spread[:10], 400_000.0, "usd"
+    yield "mostly zero", np.r_[np.zeros(9), spread[:3]], 0.0, "usd"
+    yield "zeros then a few", np.r_[np.zeros(3), spread[:8]], 1.0, "usd"
+    yield "ties", np.r_[np.full(6, 250_000.0), spread[:6]], 250_000.0, "usd"
+    yield "packed into one step", 210_000 + rng.uniform(0, 900, 12).round(2), 209_000.0, "usd"
+    yield "two tight clusters", np.r_[200_000 + rng.uniform(0, 500, 6), 230_000 + rng.uniform(0, 500, 6)].round(2), \
+        215_000.0, "usd"
+    yield "close quartiles", np.r_[195_000, 199_000, 201_000, 203_000, 206_000, 212_000, 221_000, 229_000, 240_000,
+                                   260_000, 300_000], 204_000.0, "usd"
+    yield "win rates at 1", np.r_[np.ones(7), rng.uniform(0.5, 1, 6).round(4)], 1.0, "ratio"
+    yield "win rates at 0", np.r_[np.zeros(5), rng.uniform(0, 0.2, 6).round(4)], 0.0, "ratio"
+    yield "scores near 100", np.r_[np.full(5, 100.0), rng.uniform(95, 100, 7).round(1)], 99.0, "score"
+    yield "scores", rng.uniform(20, 90, 30).round(1), 55.0, "score"
+    yield "own value on the median", spread[:21], float(np.percentile(spread[:21], 50)), "usd"
+    for seed in range(12):
+        r = np.random.default_rng(100 + seed)
+        n = int(r.integers(10, 60))
+        values = r.lognormal(11, 1.5, n).round(2) * (r.random(n) > 0.1)
+        yield f"random {seed}", values, float(r.choice(values)), "usd"
+
+
+def test_no_peer_value_can_be_recovered_from_adversarial_peer_groups():
+    shown_any = 0
+    for name, values, own, kind in _adversarial_groups():
+        show = _shows(own, kind)
+        stats = metric_stats(own, pd.Series(values), kind=kind)
+        shown_any += stats["reported"]
+        assert recovered_peers(values, show, kind) == [], (name, stats)
+    assert shown_any >= 8, shown_any  # the rule hides what it must, not everything
+
+
+def test_no_peer_value_can_be_recovered_from_any_scorecard_of_the_sample(written, data):
+    """Every shown metric of every scorecard of the sample: the partner's own card, its real peers and the attack."""
+    checked = 0
+    for pid in written.partners:
+        section = written.scorecards[pid]["peers"]
+        if not section["reported"]:
+            continue
+        group = peer_group(data.partners, pid)
+        for metric, m in section["metrics"].items():
+            if not m["reported"]:
+                continue
+            values = group[metric].dropna().astype(float).to_numpy()
+            own = data.partners.set_index("partner_id").at[pid, metric]
+            show = _shows(None if pd.isna(own) else float(own), m["kind"])
+            assert show(np.sort(values)) == tuple(m.get(k) for k in SHOWN_KEYS)  # the card shows what we attack
+            assert recovered_peers(values, show, m["kind"]) == [], (pid, metric, m)
+            checked += 1
+    assert checked >= 20
 
 
 def test_peer_statistics_on_the_sample_follow_the_group_sizes(written, warehouse):
@@ -567,24 +801,23 @@ def test_peer_statistics_on_the_sample_follow_the_group_sizes(written, warehouse
 
 
 def test_a_small_tier_on_the_sample_gets_no_peer_statistics(data, tmp_path):
-    """The sample's tiers are all large enough, so shrink two of them: 5 partners (4 peers each) -> hidden,
-    6 partners (5 peers each) -> shown."""
+    """Shrink two of the sample's tiers: 10 partners (9 peers each) -> hidden, 11 partners (10 peers each) -> shown."""
     by_tier = data.partners.dropna(subset=["tier"]).groupby("tier").partner_id.apply(list)
-    small_tier, edge_tier = [t for t in by_tier.index if len(by_tier[t]) >= 6][:2]
-    keep = set(by_tier[small_tier][:5]) | set(by_tier[edge_tier][:6])
-    universe = data.partners[data.partners.partner_id.isin(keep)]
-    for pid in by_tier[small_tier][:5]:
+    small_tier, edge_tier = [t for t in by_tier.index if len(by_tier[t]) >= MIN_PEERS + 1][:2]
+    small, edge = by_tier[small_tier][:MIN_PEERS], by_tier[edge_tier][:MIN_PEERS + 1]
+    universe = data.partners[data.partners.partner_id.isin(set(small) | set(edge))]
+    for pid in small:
         card = build_scorecard(data, pid, peers_from=universe)
         assert card["peers"] == {"tier": small_tier, "reported": False, "reason": "peer group too small",
                                  "min_peers": MIN_PEERS, "metrics": {}}
-    for pid in by_tier[edge_tier][:6]:
+    for pid in edge:
         card = build_scorecard(data, pid, peers_from=universe)
-        assert card["peers"]["reported"] and card["peers"]["peers"] == 5
+        assert card["peers"]["reported"] and card["peers"]["peers"] == MIN_PEERS
     # rendered: the small group's page says so and shows no percentile at all
-    result = write_all(data, tmp_path, [by_tier[small_tier][0]], peers_from=universe)
-    page = (result.out / by_tier[small_tier][0] / "scorecard.html").read_text(encoding="utf-8")
+    result = write_all(data, tmp_path, [small[0]], peers_from=universe)
+    page = (result.out / small[0] / "scorecard.html").read_text(encoding="utf-8")
     assert "Peer group too small" in page and "≈" not in page
-    assert "p25" not in (result.out / by_tier[small_tier][0] / "scorecard.csv").read_text(encoding="utf-8")
+    assert "p25" not in (result.out / small[0] / "scorecard.csv").read_text(encoding="utf-8")
 
 
 # --- entry points --------------------------------------------------------------------------------------------------
@@ -657,3 +890,82 @@ def test_scorecard_renders_in_headless_chromium(written, tmp_path):
         driver.save_screenshot(str(shot))
         assert shot.stat().st_size > 10_000
         print("scorecard screenshot:", shot)
+
+
+# --- escaping ------------------------------------------------------------------------------------------------------
+
+PAYLOADS = ("<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "</title><script>alert(2)</script>",
+            "</text></svg><svg onload=alert(3)>", "' onmouseover='alert(4)")
+
+
+class _Markup(HTMLParser):
+    """Every element and attribute a browser would build from a page, inline SVG included."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.attributes: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.attributes += [name for name, _ in attrs]
+
+
+def _with_payloads(data):
+    """The sample's data with every text a scorecard or the index shows taken over by script and event-handler
+    payloads: partner names, domains, countries, regions, types, statuses, tier names (in every table that names a
+    tier), certification codes and names, MDF request statuses."""
+    payload = itertools.cycle(PAYLOADS)
+    d = copy.deepcopy(data)
+    tiers = {t: f"{t}{next(payload)}" for t in d.tier_rules.tier}
+    for frame, columns in ((d.partners, ("tier", "next_tier", "qualified_tier", "focus_tier")),
+                           (d.tier_history, ("tier",)), (d.tier_rules, ("tier",)), (d.tier_certifications, ("tier",))):
+        for column in columns:
+            frame[column] = frame[column].map(lambda t: tiers.get(t, t))
+    codes = {c: f"{c}{next(payload)}" for c in d.certifications.certification_code.unique()}
+    for frame, column in ((d.certifications, "certification_code"), (d.tier_certifications, "certification_code")):
+        frame[column] = frame[column].map(lambda c: codes.get(c, c))
+    for column in ("certifications_held", "missing_certification_codes", "current_tier_missing_certification_codes"):
+        d.partners[column] = d.partners[column].map(
+            lambda v: ", ".join(codes.get(c.strip(), c.strip()) for c in v.split(",")) if isinstance(v, str) else v)
+    d.certifications["certification_name"] = [f"name {next(payload)}" for _ in range(len(d.certifications))]
+    for column in ("partner_name", "web_domain", "country_name", "region", "partner_type", "partner_status"):
+        d.partners[column] = [f"{column} {next(payload)}" for _ in range(len(d.partners))]
+    d.mdf_requests["status"] = d.mdf_requests.status.astype(str) + next(payload)
+    return d
+
+
+def test_no_payload_in_any_field_reaches_a_page_unescaped(data, tmp_path):
+    """Script and event-handler payloads in every text field of the data: every HTML file the scorecards write (each
+    partner's page with its inline SVG charts, the vendor index) shows them as text and holds no element or attribute
+    a payload would have made. The payloads do reach the pages (escaped), so the fields are really shown."""
+    d = _with_payloads(data)
+    tier_sizes = d.partners.tier.value_counts()
+    big_tier = tier_sizes.index[0]
+    ids = list(d.partners[d.partners.tier == big_tier].partner_id[:3])
+    ids += list(d.partners[d.partners.tier != big_tier].dropna(subset=["tier"]).partner_id[:3])
+    ids += list(d.partners[d.partners.tier.isna()].partner_id[:1])
+    ids += [pid for pid in d.partners.partner_id if not (d.tier_history.partner_id == pid).any()][:1]
+    result = write_all(d, tmp_path, ids)
+    pages = sorted(tmp_path.rglob("*.html")) + sorted(tmp_path.rglob("*.svg"))
+    assert len(pages) == len(set(ids)) + 1
+    shown = set()
+    for path in pages:
+        page = path.read_text(encoding="utf-8")
+        for payload in PAYLOADS:
+            assert payload not in page, (path.name, payload)
+            if payload in html.unescape(page):  # shown as text: escaped in the page, whatever the escape's form
+                shown.add(payload)
+        markup = _Markup()
+        markup.feed(page)
+        assert not {"script", "img", "iframe", "object", "embed"} & set(markup.tags), (path, set(markup.tags))
+        assert not [a for a in markup.attributes if a.startswith("on")], path
+        # the page's charts (the peer chart only with a peer section) and no more; one title each, plus the page's
+        charts = 0 if path.name == "index.html" else 3 if result.scorecards[path.parent.name]["peers"]["reported"] else 2
+        assert markup.tags.count("svg") == charts and markup.tags.count("title") == charts + 1, path
+    assert shown == set(PAYLOADS)
+    # the charts carry data text too: tier names on the tier history's rows, the current tier in its empty message
+    card_page = (tmp_path / ids[0] / "scorecard.html").read_text(encoding="utf-8")
+    charts = re.findall(r"<svg\b.*?</svg>", card_page, flags=re.S)
+    assert any(html.escape(next(iter(d.tier_rules.tier))) in svg for svg in charts)
+    assert result.peer_groups_reported >= 1
