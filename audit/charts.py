@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import html
 import io
-import re
 
 import matplotlib
 
@@ -22,7 +22,10 @@ def _svg(fig, title: str) -> str:
     plt.close(fig)
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg"):]  # drop the XML prolog and doctype: the SVG is inlined into HTML
-    svg = re.sub(r'<svg ', f'<svg role="img" aria-label="{title}" class="chart" ', svg, count=1)
+    # The title may one day carry data (a partner's name): escaped as an attribute, and inserted verbatim (no
+    # regex replacement syntax reading a backslash in it as a group reference).
+    label = html.escape(title, quote=True)
+    svg = svg.replace("<svg ", f'<svg role="img" aria-label="{label}" class="chart" ', 1)
     return svg
 
 
