@@ -354,8 +354,11 @@ class EntityLoader:
         file = report.file
         self.con.register("_batch_text", table.append_column(ROW_COLUMN, pa_arrow.array(range(table.num_rows))))
         dirty = self._columns_with_control_characters(table)
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE _checked AS {self._checked_select(table.column_names, dirty)}")
+        # The checked batch is held as Arrow in this process, not as a temp table: a table dropped inside the file's
+        # transaction keeps its storage until the commit, so a large file grew the memory batch after batch.
+        checked = self.con.sql(self._checked_select(table.column_names, dirty)).to_arrow_table()
         self.con.unregister("_batch_text")
+        self.con.register("_checked", checked)
         bad = self.con.execute(
             f"SELECT {ROW_COLUMN}, _failed, _seen, _cast_error FROM _checked "
             f"WHERE _failed <> '' OR _seen OR _cast_error IS NOT NULL ORDER BY {ROW_COLUMN}"
@@ -366,7 +369,7 @@ class EntityLoader:
         self._insert_valid(table.column_names, file)
         if dirty:
             self._count_cleaned(report)
-        self.con.execute("DROP TABLE _checked")
+        self.con.unregister("_checked")
         return self._quarantine_rows(file, table, bad)
 
     def _columns_with_control_characters(self, table: pa_arrow.Table) -> set[str]:
