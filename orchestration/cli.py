@@ -193,6 +193,7 @@ def run(args: argparse.Namespace) -> int:
     with ExitStack() as stack:
         if not lock_whole_command(stack, settings):
             return BUSY_EXIT
+        restore_killed_backfill(settings)
         recover_killed_runs(settings)  # under the lock: no running run's files are taken for leftovers
         if working_file_is_damaged(settings):
             return DAMAGED_EXIT
@@ -242,16 +243,46 @@ def backfill(args: argparse.Namespace) -> int:
         return backfill_days(settings, days, args.log_level)
 
 
+def saved_before_backfill(settings: Settings) -> Path:
+    """Where a backfill keeps the working file it replaces until its last day has passed."""
+    return settings.warehouse_path.with_name(settings.warehouse_path.name + ".before-backfill")
+
+
+def _move_database(source: Path, target: Path) -> None:
+    """Rename a DuckDB file together with its write-ahead log (a killed run's uncommitted-to-file changes): a
+    WAL left at the old name would be replayed into whatever file is created there next."""
+    os.replace(source, target)
+    wal = Path(f"{source}.wal")
+    if wal.exists():
+        os.replace(wal, Path(f"{target}.wal"))
+
+
+def restore_killed_backfill(settings: Settings) -> bool:
+    """A backfill killed before its end leaves the real working file set aside and a partial one in its place:
+    put the real one back (the backfill is to be run again), so no night builds on the partial file."""
+    saved = saved_before_backfill(settings)
+    if not saved.exists():
+        return False
+    working = settings.warehouse_path
+    for partial in (working, Path(f"{working}.wal")):
+        partial.unlink(missing_ok=True)
+    _move_database(saved, working)
+    print(f"A backfill was stopped before its end: {working} is restored as it was before it "
+          "(run the backfill again).", file=sys.stderr)
+    return True
+
+
 def backfill_days(settings: Settings, days: list[date], log_level: str) -> int:
     working = settings.warehouse_path
-    saved = working.with_name(working.name + ".before-backfill")
+    saved = saved_before_backfill(settings)
+    restore_killed_backfill(settings)
     if working.exists():
-        os.replace(working, saved)
+        _move_database(working, saved)
         try:
             kept = carry_history_from_readable(settings, saved, days[0], days[-1])
         except BaseException:
             working.unlink(missing_ok=True)
-            os.replace(saved, working)  # as it was: nothing built yet
+            _move_database(saved, working)  # as it was: nothing built yet
             raise
         print(f"[backfill] kept {kept} history snapshot row(s) from outside {days[0]}..{days[-1]}", file=sys.stderr)
     for number, day in enumerate(days, start=1):
@@ -262,7 +293,7 @@ def backfill_days(settings: Settings, days: list[date], log_level: str) -> int:
             print(f"[backfill] {day} failed; the working warehouse is restored and nothing was published.")
             working.unlink(missing_ok=True)
             if saved.exists():
-                os.replace(saved, working)
+                _move_database(saved, working)
             return 1
     saved.unlink(missing_ok=True)
     print(f"[backfill] rebuilt {len(days)} day(s), {days[0]} to {days[-1]}; published as of {days[-1]}.")

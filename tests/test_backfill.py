@@ -71,3 +71,24 @@ def test_the_backfilled_day_has_one_new_snapshot(backfilled, table):
         runs = {r for (r,) in con.execute(f"SELECT DISTINCT run_id FROM {table} WHERE as_of_date = ?",
                                           [AS_OF]).fetchall()}
     assert len(runs) == 1 and not runs & before[table]["runs_at_as_of"]
+
+
+def test_a_killed_backfill_is_undone_before_the_next_run(tmp_path, capsys):
+    """A backfill killed between its days leaves the real working file set aside (with the WAL it had) and a partial
+    one in its place: the next run or backfill puts the real one back, its WAL with it, and drops the partial."""
+    from orchestration.cli import restore_killed_backfill, saved_before_backfill
+
+    settings = Settings(warehouse_path=tmp_path / "warehouse" / "pw.duckdb", duckdb_temp_dir=tmp_path / "tmp")
+    settings.warehouse_path.parent.mkdir()
+    saved = saved_before_backfill(settings)
+    with duckdb.connect(str(saved)) as con:
+        con.execute("CREATE TABLE nights AS SELECT 'real' AS kind")
+    with duckdb.connect(str(settings.warehouse_path)) as con:
+        con.execute("CREATE TABLE nights AS SELECT 'partial' AS kind")
+    shutil.copy(settings.warehouse_path, f"{settings.warehouse_path}.wal")  # any WAL of the partial file must go
+    assert restore_killed_backfill(settings)
+    assert not saved.exists() and not (tmp_path / "warehouse" / "pw.duckdb.wal").exists()
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        assert con.execute("SELECT kind FROM nights").fetchall() == [("real",)]
+    assert "backfill was stopped before its end" in capsys.readouterr().err
+    assert not restore_killed_backfill(settings), "nothing to restore the second time"
