@@ -7,8 +7,9 @@ Each size: generate; load+validate (`python -m connectors`); the same files load
 read_json / read_parquet into tables: the floor our loads are compared with); then the pipeline exactly as `make run`
 runs it (`python -m orchestration.cli run`): a full run on a fresh warehouse, a night with ~1% new data, and a night
 with no new file. Once: the whole dbt project on a 100-partner warehouse (`dbt build`, unit tests included, then the
-session runner compiling and with its compiled project reused), and a
-full run at the largest size with PW_DUCKDB_MEMORY_LIMIT=1GB. The stages call the project's own commands, never a
+session runner compiling and with its compiled project reused), a
+full run at the largest size with PW_DUCKDB_MEMORY_LIMIT=1GB, and the load of one 20 MB and one 200 MB CSV (peak
+RSS against file size). The stages call the project's own commands, never a
 copy of them, so the figures follow whatever the loader and the pipeline's dbt step do. Each stage is a child
 process: its CPU time and peak RSS are its own. Prints figures; asserts nothing (speed targets are not tests).
 """
@@ -212,6 +213,45 @@ def dbt_project_stage(seed: int, work: Path) -> list[Stage]:
     return stages
 
 
+def write_large_csv(template: Path, destination: Path, megabytes: int) -> int:
+    """One CSV of about `megabytes` MB: the template's rows repeated, each with a new first-column id (the bench's
+    own, so that no row repeats a key), marked complete with `_SUCCESS`. Returns its rows."""
+    import csv
+
+    with template.open(encoding="utf-8", newline="") as handle:
+        header, *body = list(csv.reader(handle))
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    rows = 0
+    with destination.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, quoting=csv.QUOTE_ALL, lineterminator="\n")
+        writer.writerow(header)
+        while handle.tell() < megabytes * 1_000_000:
+            for row in body:
+                writer.writerow([f"BENCH{rows:013d}", *row[1:]])
+                rows += 1
+    (destination.parent / "_SUCCESS").touch()
+    return rows
+
+
+def large_file_stages(landing: Path, work: Path, sizes_mb: list[int]) -> list[Stage]:
+    """The load of one large CSV per size (#15: memory must not grow with the file): CRM opportunities, the
+    template being the largest opportunity file of `landing`."""
+    template = max((landing / "crm" / "opportunity").glob("*.csv"), key=lambda p: p.stat().st_size)
+    stages = []
+    for megabytes in sizes_mb:
+        folder = work / f"large_{megabytes}mb"
+        shutil.rmtree(folder, ignore_errors=True)
+        rows = write_large_csv(template, folder / "landing" / "crm" / "opportunity" / "Opportunity_large.csv",
+                               megabytes)
+        env = {**workspace_env(os.environ, folder), "PW_LANDING_SETTLE_SECONDS": "0"}
+        stage, _ = run_stage(f"one {megabytes} MB CSV", python_command("-m", "connectors", "--system", "crm"),
+                             env, folder / "logs")
+        stage.rows = rows
+        stages.append(stage)
+        shutil.rmtree(folder / "landing", ignore_errors=True)
+    return stages
+
+
 def memory_limited_run(env: dict[str, str], work: Path, as_of: date, limit: str) -> Stage:
     """A full run on the same files into a fresh warehouse with PW_DUCKDB_MEMORY_LIMIT=limit: completes or not,
     and its peak RSS."""
@@ -228,6 +268,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory-limit", default="1GB",
                         help="PW_DUCKDB_MEMORY_LIMIT of the extra full run at the largest size ('' to skip it)")
     parser.add_argument("--keep", action="store_true", help="keep the generated files and warehouses")
+    parser.add_argument("--large-file-mb", type=int, nargs="*", default=[20, 200],
+                        help="load one CSV of each of these sizes in MB, for the loader's peak RSS against file size "
+                             "(default: 20 200; none to skip)")
     parser.add_argument("--night-floor", action="store_true",
                         help="also measure the least any night can cost at the largest size (night_floor_stages)")
     args = parser.parse_args(argv)
@@ -237,10 +280,12 @@ def main(argv: list[str] | None = None) -> int:
                             memory_limit=args.memory_limit if partners == sizes[-1] else "") for partners in sizes]
     dbt_project = dbt_project_stage(args.seed, args.workdir / "p100_dbt")
     limited = results[-1].stages.get("memory-limited run")
+    large = large_file_stages(args.workdir / f"p{sizes[0]}" / "landing", args.workdir, args.large_file_mb)
     floor = night_floor_stages(args.workdir / f"p{sizes[-1]}", args.seed) if args.night_floor else []
 
     print_stage_table(results)
     print_targets(results, dbt_project, limited)
+    print_large_files(large)
     if floor:
         print_night_floor(results[-1], floor)
     if not args.keep:
@@ -373,6 +418,18 @@ def print_targets(results: list[SizeResult], dbt_project: list[Stage], limited: 
         outcome = "completed" if limited.ok else f"FAILED (see {limited.log})"
         print(f"{limited.name} at {results[-1].partners:,} partners: {outcome}, {limited.seconds:.1f} s wall, "
               f"{limited.cpu_seconds:.1f} CPU s, peak RSS {limited.peak_mb:.0f} MB")
+
+
+def print_large_files(stages: list[Stage]) -> None:
+    """Peak RSS of loading one CSV per size, and the largest file's over the smallest's (target: flat, ~1x)."""
+    if not stages:
+        return
+    print("\none large CSV loaded (python -m connectors --system crm), peak RSS against file size (target: flat):")
+    for stage in stages:
+        print(f"  {stage.name}: {stage.rows:,} rows, {stage.seconds:.1f} s wall, {stage.cpu_seconds:.1f} CPU s, "
+              f"peak {stage.peak_mb:.0f} MB")
+    if len(stages) > 1:
+        print(f"  peak RSS, largest over smallest file: {stages[-1].peak_mb / stages[0].peak_mb:.2f}x")
 
 
 def print_night_floor(result: SizeResult, floor: list[Stage]) -> None:

@@ -39,6 +39,8 @@ def _progress(report: EntityReport) -> None:
         print(f"  REJECTED {error}", file=sys.stderr)
     for waiting in report.waiting:
         print(f"  WAITING {waiting.note}", file=sys.stderr)
+    for note in report.undone_notes():
+        print(f"  UNDONE {note}", file=sys.stderr)
 
 
 def _load(args: argparse.Namespace) -> int:

@@ -1,5 +1,5 @@
 """Load one raw entity: find new extract files, validate every batch against the contract, write valid rows
-to `raw_<system>.<entity>` and invalid ones to `ops.quarantine`, one transaction per file.
+to `raw_<system>.<entity>` and invalid ones to `ops.quarantine`; each file is loaded whole or not at all.
 
 Validation runs inside DuckDB: the contract's checks compiled to SQL (`data_contracts._sql`, from the pandera
 schema, which stays the one definition) are evaluated over the batch's Arrow table in one pass, with the key
@@ -7,16 +7,22 @@ check and the typed casts; valid rows are inserted from there, only failing rows
 
 Invariant: for every file, rows read = rows loaded + rows quarantined + rows suppressed (rows of people erased
 on request, `connectors.suppression`; zero unless someone was erased). A file whose share of bad rows is
-above the threshold, or that cannot be read, is rejected whole: its transaction is rolled back (nothing of it
-is loaded), it is recorded in `ops.loaded_files` as 'failed' with its rule and line, and the load goes on with
+above the threshold, or that cannot be read, is rejected whole: what was written of it is deleted again (nothing
+of it is loaded), it is recorded in `ops.loaded_files` as 'failed' with its rule and line, and the load goes on with
 the next file. A rejected file is tried again on the next run, so a fixed re-delivery loads. Any other error
 (a bug, a full disk) still stops the load.
 
 Which files are read is `connectors.landing`'s decision: a file that may still be being copied in is left for the
-next run (status 'waiting', with a note), and so is one that changed while it was being loaded (its transaction
-rolled back); a link leaving the landing zone is rejected unread. A file at a path already loaded that has since
+next run (status 'waiting', with a note), and so is one that changed while it was being loaded (its rows deleted
+again); a link leaving the landing zone is rejected unread. A file at a path already loaded that has since
 grown, its start byte-identical to what was loaded (an append, or a copy that was loaded half-way), is rejected:
 the rows loaded stay, none is loaded twice, and none of the added ones is guessed at.
+
+Each batch is its own transaction, not the whole file: DuckDB keeps an open transaction's writes in memory, so a
+file-long transaction grew with the file (a 200 MB CSV needed 3x the memory of a 20 MB one). While a file is being
+written it is marked in `ops.loading_files`; the mark goes in the same transaction as the file's record. A file
+rejected or changed half-way has its rows deleted again; a load killed half-way leaves the mark, and the next
+writer deletes that file's rows before anything reads them (`warehouse.raw.undo_unfinished_loads`).
 """
 
 from __future__ import annotations
@@ -26,6 +32,8 @@ import json
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -65,7 +73,7 @@ from data_contracts._sql import (
 )
 from settings import Settings
 from warehouse.faults import fault_point
-from warehouse.raw import ensure_tables, raw_table_name
+from warehouse.raw import delete_file_rows, ensure_tables, raw_table_name, undo_unfinished_loads
 
 ROW_COLUMN = "_row"  # a row's position in its batch
 TYPED_PREFIX = "_typed_"  # a column's value as its logical type, beside its text
@@ -116,9 +124,15 @@ class EntityReport:
     skipped_files: int = 0  # already loaded by an earlier run
     rejected: list[ExtractFileError] = field(default_factory=list)  # files rejected whole, nothing of them loaded
     waiting: list[Waiting] = field(default_factory=list)  # not settled (may still be being written): the next run
+    # (entity, file, raw rows deleted) of files a killed load had begun: deleted, so the file loads again whole
+    undone: list[tuple[str, str, int]] = field(default_factory=list)
 
     def total(self, attribute: str) -> int:
         return sum(getattr(f, attribute) for f in self.files)
+
+    def undone_notes(self) -> list[str]:
+        return [f"{file}: a killed load had written {rows:,} of its rows; deleted, the file loads again whole"
+                for _, file, rows in self.undone]
 
     @property
     def rules(self) -> Counter:
@@ -165,6 +179,7 @@ class EntityLoader:
         report = EntityReport(self.source.name, self.entity)
         ensure_tables(self.con)
         self.con.execute("SET TimeZone = 'UTC'")
+        report.undone = undo_unfinished_loads(self.con, self.source.name, self.entity)
         found = self.source.discover(self.settings.landing_dir, self.entity, self.settings.files_until,
                                      self.settings.landing_settle_seconds)
         for error in found.refused:
@@ -173,7 +188,7 @@ class EntityLoader:
             self._wait(waiting, report)
         for path in found.ready:
             try:
-                file_report = self._load_file_in_transaction(path)
+                file_report = self._load_file_whole_or_not_at_all(path)
             except ExtractFileError as error:
                 self._reject(error, report)
                 continue
@@ -195,17 +210,23 @@ class EntityLoader:
         self._record_waiting(waiting)
         report.waiting.append(waiting)
 
-    def _load_file_in_transaction(self, path: Path) -> FileReport | None:
-        """One file, all or nothing: a rejected file leaves no row behind, and the files before it stay loaded."""
+    def _load_file_whole_or_not_at_all(self, path: Path) -> FileReport | None:
+        """One file: a rejected file leaves no row behind, and the files before it stay loaded."""
+        try:
+            return self._load_file(path)
+        except BaseException:
+            delete_file_rows(self.con, self.source.name, self.entity, self.load_id, self._relative(path))
+            raise
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
         self.con.execute("BEGIN TRANSACTION")
         try:
-            file_report = self._load_file(path)
-            fault_point("load.in_file")  # fault tests: the file's rows written, not committed
+            yield
         except BaseException:
             self.con.execute("ROLLBACK")
             raise
         self.con.execute("COMMIT")
-        return file_report
 
     def _relative(self, path: Path) -> str:
         return path.relative_to(self.settings.landing_dir).as_posix()
@@ -235,7 +256,11 @@ class EntityLoader:
             # reads the file once it is settled.
             raise FileChanged("changed while it was being loaded; nothing of it was kept")
         report.seconds = time.perf_counter() - started
-        self._record_file(report)
+        fault_point("load.in_file")  # fault tests: the file's rows written, its record not
+        with self._transaction():
+            self._record_file(report)
+            self.con.execute("DELETE FROM ops.loading_files WHERE load_id = ? AND source_file = ?",
+                             [self.load_id, name])
         return report
 
     def _refuse_if_grown(self, path: Path, name: str, size: int) -> None:
@@ -262,8 +287,14 @@ class EntityLoader:
         self._start_file_keys()
         fmt = detect_format(path, report.file, self.source.legacy_encoding, self._is_entity_header)
         report.file_format, report.encoding, report.delimiter = fmt.kind, fmt.encoding, fmt.delimiter
+        self.con.execute(
+            "INSERT INTO ops.loading_files (load_id, system, entity, source_file, started_at) VALUES (?, ?, ?, ?, ?)",
+            [self.load_id, self.source.name, self.entity, report.file, datetime.now(UTC)],
+        )
         for batch in read_batches(path, report.file, fmt, self.settings.batch_rows):
-            self._load_batch(batch, report)
+            with self._transaction():
+                self._load_batch(batch, report)
+            fault_point("load.batch_committed")  # fault tests: a batch of the file committed, the file not recorded
         self._check_failure_rate(report)
 
     def _is_entity_header(self, headers: list[str]) -> bool:
@@ -333,17 +364,25 @@ class EntityLoader:
 
     def _start_file_keys(self) -> None:
         """The contract's key (+ version) of every row of this file read so far, in a temp table (a large file
-        does not have to fit in memory): the first row with a key wins across batches too."""
-        columns = ", ".join(f"{quoted(c)} VARCHAR" for c in self.schema.unique or [])
-        if columns:
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE _file_keys ({columns})")
+        does not have to fit in memory): the first row with a key wins across batches too. Each key is held as the
+        128-bit MD5 of its values as a JSON list (exact: NULL and 'NULL' differ, nulls are equal), 16 bytes a row
+        whatever the key's length; two different keys share an MD5 with a chance of about n^2 / 2^129."""
+        if self.schema.unique:
+            self.con.execute("CREATE OR REPLACE TEMP TABLE _file_keys (_key UHUGEINT)")
 
-    def _seen_in_earlier_batch(self) -> str:
-        keys = list(self.schema.unique or [])
-        if not keys:
-            return "false"
-        same_key = " AND ".join(f"b.{quoted(k)} IS NOT DISTINCT FROM s.{quoted(k)}" for k in keys)
-        return f"EXISTS (SELECT 1 FROM _file_keys s WHERE {same_key})"
+    def _key_digest(self, alias: str = "") -> str:
+        prefix = f"{alias}." if alias else ""
+        return f"md5_number(to_json([{', '.join(prefix + quoted(k) for k in self.schema.unique)}]))"
+
+    def _seen_in_earlier_batch(self) -> tuple[str, str]:
+        """(a CTE of the keys of the batch `b` an earlier batch had, the SQL true for a row whose key is one of
+        them). In two steps so that DuckDB builds its hash table on the batch and only scans the file's keys: `key
+        IN (SELECT _key FROM _file_keys)` alone builds it on every key of the file so far, once per batch."""
+        if not self.schema.unique:
+            return "", "false"
+        digest = self._key_digest("b")
+        return (f", _repeats AS (SELECT _key FROM _file_keys WHERE _key IN (SELECT {digest} FROM b))",
+                f"{digest} IN (SELECT _key FROM _repeats)")
 
     # --- one pass in DuckDB: checks, keys, casts, insert ---------------------------------------------------
 
@@ -354,8 +393,8 @@ class EntityLoader:
         file = report.file
         self.con.register("_batch_text", table.append_column(ROW_COLUMN, pa_arrow.array(range(table.num_rows))))
         dirty = self._columns_with_control_characters(table)
-        # The checked batch is held as Arrow in this process, not as a temp table: a table dropped inside the file's
-        # transaction keeps its storage until the commit, so a large file grew the memory batch after batch.
+        # The checked batch is held as Arrow in this process, not as a temp table: a table dropped inside a
+        # transaction keeps its storage until the commit.
         checked = self.con.sql(self._checked_select(table.column_names, dirty)).to_arrow_table()
         self.con.unregister("_batch_text")
         self.con.register("_checked", checked)
@@ -364,8 +403,7 @@ class EntityLoader:
             f"WHERE _failed <> '' OR _seen OR _cast_error IS NOT NULL ORDER BY {ROW_COLUMN}"
         ).fetchall()
         if self.schema.unique:
-            keys = ", ".join(quoted(k) for k in self.schema.unique)
-            self.con.execute(f"INSERT INTO _file_keys SELECT {keys} FROM _checked")
+            self.con.execute(f"INSERT INTO _file_keys SELECT {self._key_digest()} FROM _checked")
         self._insert_valid(table.column_names, file)
         if dirty:
             self._count_cleaned(report)
@@ -399,10 +437,11 @@ class EntityLoader:
             for name, expr in self.typed.items() if expr != quoted(name)
         ]
         cast_error = f"coalesce({', '.join(cast_errors)})" if cast_errors else "NULL"
+        repeats, seen = self._seen_in_earlier_batch()
         return (
+            f"WITH b AS ({cleaned_select(self.schema, [*columns, ROW_COLUMN], '_batch_text', dirty)}){repeats} "
             f"SELECT *, {cast_error} AS _cast_error FROM ("
-            f"SELECT *, {failed} AS _failed, {self._seen_in_earlier_batch()} AS _seen, {typed} "
-            f"FROM ({cleaned_select(self.schema, [*columns, ROW_COLUMN], '_batch_text', dirty)}) b)"
+            f"SELECT *, {failed} AS _failed, {seen} AS _seen, {typed} FROM b)"
         )
 
     def _count_cleaned(self, report: FileReport) -> None:

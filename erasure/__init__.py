@@ -50,7 +50,7 @@ from warehouse.connection import connect, writer_lock
 from warehouse.parquet_export import recorded_versions
 from warehouse.privacy import normalize_identifier
 from warehouse.publish import parquet_versions, publish
-from warehouse.raw import ensure_tables
+from warehouse.raw import ensure_tables, undo_unfinished_loads
 
 __all__ = ["ErasureReport", "Person", "Step", "erase", "history_models", "plan_history", "rewrite_landing"]
 
@@ -100,6 +100,7 @@ def erase(settings: Settings, email: str, reason: str | None = None, dry_run: bo
         with connect(settings, read_only=dry_run) as con:
             if not dry_run:
                 ensure_tables(con)
+                undo_unfinished_loads(con)  # a killed load's half-written file: not erased, deleted
             person = find_person(con, normalized)
             if reason and any(n.lower() in reason.lower() for n in person.names):
                 raise ValueError("--reason must not contain the person's name (the log keeps the reason)")

@@ -147,6 +147,9 @@ def build_raw_asset(source: SourceSystem, entity: str) -> dg.AssetsDefinition:
         for waiting in report.waiting:
             print(f"  WAITING {waiting.note}", file=sys.stderr)
             context.log.warning(waiting.note)
+        for note in report.undone_notes():
+            print(f"  UNDONE {note}", file=sys.stderr)
+            context.log.warning(note)
         return dg.MaterializeResult(
             metadata=_metadata(report),
             check_results=[_accounting_check(report, key), _quarantine_check(report, key),

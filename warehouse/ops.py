@@ -2,6 +2,8 @@
 
 - `loaded_files`, `quarantine`: what each load read, loaded, refused and left for the next run (connectors.loader);
 - `load_cleanups`: what each load changed in values it loaded, rows per file, column and rule (connectors.loader);
+- `loading_files`: the files a load is writing now, batch by batch; a row left by a killed load says which rows
+  the next writer deletes again (warehouse.raw.undo_unfinished_loads);
 - `load_runs`, `model_runs`: one row per run and source table, per run and dbt node (orchestration.run_log);
 - `publications`: which builds were published and their mart row counts: written into the copy before its rename,
   into the working file only after it (warehouse.publish);
@@ -28,6 +30,8 @@ OPS_TABLES = {
     "load_cleanups": """
         load_id VARCHAR, system VARCHAR, entity VARCHAR, source_file VARCHAR, column_name VARCHAR, rule VARCHAR,
         rows BIGINT, cleaned_at TIMESTAMP WITH TIME ZONE""",
+    "loading_files": """
+        load_id VARCHAR, system VARCHAR, entity VARCHAR, source_file VARCHAR, started_at TIMESTAMP WITH TIME ZONE""",
     "load_runs": """
         run_id VARCHAR, system VARCHAR, entity VARCHAR, status VARCHAR, files BIGINT, files_skipped BIGINT,
         rows_read BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT, seconds DOUBLE, error VARCHAR,

@@ -41,6 +41,7 @@ from warehouse.faults import fault_point
 from warehouse.leftovers import clean_leftovers, incoming_copy
 from warehouse.ops import ensure_ops_schema
 from warehouse.parquet_export import export_parquet, fsync_dir, mart_tables, parquet_versions
+from warehouse.raw import undo_unfinished_loads
 
 __all__ = ["PublishReport", "parquet_versions", "publish", "published_builds", "recover_killed_runs",
            "sync_publications"]
@@ -200,15 +201,17 @@ def publish(settings: Settings, build_id: str) -> PublishReport:
 
 
 def recover_killed_runs(settings: Settings) -> bool:
-    """At the start of a run: remove killed runs' leftovers and correct the working file's publication record,
-    unless another build holds the writer lock (its files in progress are no leftovers; its publish tidies up).
-    Returns whether it ran. A working file that does not open is left to the run's first writing step to report."""
+    """At the start of a run: remove killed runs' leftovers, correct the working file's publication record and
+    delete the rows of files a killed load had half written, unless another build holds the writer lock (its files
+    in progress are no leftovers; its publish tidies up). Returns whether it ran. A working file that does not open is left to the run's first writing step to report."""
     try:
         with writer_lock(settings, timeout_seconds=0):
             clean_leftovers(settings)
             if settings.warehouse_path.exists():
                 with suppress(duckdb.Error):
                     sync_publications(settings)
+                with suppress(duckdb.Error), connect(settings) as con:
+                    undo_unfinished_loads(con)  # before a build that loads nothing of that file's entity reads it
             return True
     except TimeoutError:  # only the lock's: nothing in the block raises it
         return False

@@ -65,3 +65,37 @@ def load_column_migrations(con: duckdb.DuckDBPyConnection) -> list[str]:
             if (raw_schema_name(system), entity, column) not in present:
                 statements.append(f'ALTER TABLE {raw_table_name(system, entity)} ADD COLUMN "{column}" {sql_type}')
     return statements
+
+
+def delete_file_rows(con: duckdb.DuckDBPyConnection, system: str, entity: str, load_id: str, source_file: str) -> int:
+    """Delete, in one transaction, what one load wrote of one file (its raw rows and quarantine rows) and its
+    `ops.loading_files` mark; returns the raw rows deleted. The caller has no transaction open."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        deleted = 0
+        if (system, entity) in CONTRACTS:  # a system since removed from the code has no raw table to clean
+            (deleted,) = con.execute(
+                f"DELETE FROM {raw_table_name(system, entity)} WHERE _load_id = ? AND _source_file = ?",
+                [load_id, source_file],
+            ).fetchone()
+        con.execute("DELETE FROM ops.quarantine WHERE load_id = ? AND source_file = ?", [load_id, source_file])
+        con.execute("DELETE FROM ops.loading_files WHERE load_id = ? AND source_file = ?", [load_id, source_file])
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+    return deleted
+
+
+def undo_unfinished_loads(con: duckdb.DuckDBPyConnection, system: str | None = None,
+                          entity: str | None = None) -> list[tuple[str, str, int]]:
+    """Delete the rows of every file a killed load had begun and not finished (its batches are committed one by one,
+    `connectors.loader`), so the file loads again whole and no row is there twice. Only the writer lock's holder
+    calls this: a mark it finds belongs to no running load. Returns (entity, file, raw rows deleted) per file."""
+    ensure_ops_schema(con)
+    marks = con.execute(
+        "SELECT load_id, system, entity, source_file FROM ops.loading_files "
+        "WHERE (?::VARCHAR IS NULL OR system = ?) AND (?::VARCHAR IS NULL OR entity = ?) ORDER BY started_at",
+        [system, system, entity, entity],
+    ).fetchall()
+    return [(f"{s}.{e}", file, delete_file_rows(con, s, e, load_id, file)) for load_id, s, e, file in marks]
