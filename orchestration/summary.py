@@ -241,8 +241,8 @@ def status_report(settings: Settings, runs: int = 5) -> str:
         has_log = con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'ops' AND table_name = 'load_runs'"
         ).fetchone()[0]
-        if not has_log:
-            return "No runs recorded yet."
+        if not has_log:  # loads without a run (`python -m connectors`) still say what they left
+            return "\n".join(["No runs recorded yet.", *(_file_lines(con) if _has_table(con, "loaded_files") else [])])
         recent = con.execute(
             """
             WITH loads AS (
@@ -327,14 +327,51 @@ def _file_lines(con) -> list[str]:
         WHERE nth = 1 AND (coalesce(unknown_columns, '[]') <> '[]' OR coalesce(missing_columns, '[]') <> '[]')
         ORDER BY system, entity
         """).fetchall()
+    waiting = con.execute(
+        """
+        WITH latest AS (
+            SELECT *, row_number() OVER (PARTITION BY source_file ORDER BY loaded_at DESC) AS nth FROM ops.loaded_files)
+        SELECT strftime(loaded_at, '%Y-%m-%d %H:%M'), note FROM latest WHERE nth = 1 AND status = 'waiting'
+        ORDER BY loaded_at DESC LIMIT ?
+        """, [RECENT_FILES]).fetchall()
     lines = []
     if rejected:
         lines += ["", "Rejected files (nothing of them loaded; re-deliver a fixed file and `make run`):"]
         lines += [f"  {at}  {error}" for at, error in rejected]
+    if waiting:
+        lines += ["", "Waiting files (not loaded yet: the next run loads each once it is complete):"]
+        lines += [f"  {at}  {note}" for at, note in waiting]
+    lines += _cleanup_lines(con) + _unfinished_lines(con)
     if drift:
         lines += ["", "Schema drift (latest file of each table):"]
         lines += [f"  {file}: {_drift_text(unknown, missing)}" for file, unknown, missing in drift]
     return lines
+
+
+def _cleanup_lines(con) -> list[str]:
+    """Values the latest loads changed (control characters removed from free text), per file and column."""
+    if not _has_table(con, "load_cleanups"):
+        return []
+    cleaned = con.execute(
+        "SELECT strftime(cleaned_at, '%Y-%m-%d %H:%M'), source_file, column_name, rule, rows FROM ops.load_cleanups "
+        "ORDER BY cleaned_at DESC, source_file, column_name LIMIT ?", [RECENT_FILES]).fetchall()
+    if not cleaned:
+        return []
+    return ["", "Values cleaned on load (the rows loaded, the value changed; docs/data-quality.md):",
+            *(f"  {at}  {file}: {column}, {rows:,} row(s), {rule}" for at, file, column, rule, rows in cleaned)]
+
+
+def _unfinished_lines(con) -> list[str]:
+    """Files a killed load had half written: their rows are deleted at the next run's start."""
+    if not _has_table(con, "loading_files"):
+        return []
+    marks = con.execute(
+        "SELECT strftime(started_at, '%Y-%m-%d %H:%M'), source_file FROM ops.loading_files ORDER BY started_at"
+    ).fetchall()
+    if not marks:
+        return []
+    return ["", "Half loaded by a killed run (its rows are deleted and the file loaded again by the next run):",
+            *(f"  {at}  {file}" for at, file in marks)]
 
 
 def _drift_text(unknown: str | None, missing: str | None) -> str:

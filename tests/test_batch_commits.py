@@ -103,8 +103,11 @@ def test_a_load_killed_between_two_batches_is_undone_and_the_file_loads_again_wh
         assert _rows_of(con, name)[0] == BATCH_ROWS  # the first batch committed, then the kill
         assert _rows_of(con, name)[2] == 1  # ... and the file marked as being loaded
 
+    from orchestration.summary import status_report
+
+    settings = settings_for(tmp_path, landing, warehouse_path=warehouse)
+    assert "Half loaded by a killed run" in status_report(settings) and name in status_report(settings)
     if recovery == "run start":  # what `run`, `backfill` and `erase` do before anything reads the raw tables
-        settings = settings_for(tmp_path, landing, warehouse_path=warehouse)
         assert recover_killed_runs(settings)
         with duckdb.connect(str(warehouse)) as con:
             assert _rows_of(con, name) == (0, 0, 0)

@@ -110,6 +110,11 @@ def test_free_text_loses_its_control_characters_and_an_id_holding_one_is_quarant
         (id_line, "id", "control_character"), (id_line, "id", "matches_pattern"), (name_line, "name", "not_nullable")]
     assert quarantined[0][3] == "00100000000\x0004AAA"  # the exact value, for the one who fixes the source
     assert json.loads(quarantined[2][4])["name"] == "\x00"
+    if kind == "csv":  # what `make status` says of it
+        from orchestration.summary import status_report
+
+        status = status_report(settings)
+        assert f"{name}: industry, 2 row(s), {CLEANUP_RULE}" in status and f"{name}: name, 2 row(s)" in status
 
 
 def test_an_email_with_a_control_character_is_quarantined_and_erasure_still_finds_every_row(settings):

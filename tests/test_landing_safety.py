@@ -90,6 +90,9 @@ def test_a_file_copied_in_two_steps_loads_once_after_it_settled(settings, landin
     [(file, status, *_, note)] = _recorded(settings)
     assert (file, status) == ("crm/account/Account_20261125.csv", "waiting")
     assert "PW_LANDING_SETTLE_SECONDS=60" in note
+    from orchestration.summary import status_report
+
+    assert "Waiting files" in status_report(settings) and note in status_report(settings)
 
     with open(path, "ab") as handle:  # the rest of the copy
         handle.write(_csv(_rows(41, 60)))
@@ -100,6 +103,7 @@ def test_a_file_copied_in_two_steps_loads_once_after_it_settled(settings, landin
     assert [(f.file, f.rows_read, f.rows_loaded) for f in report.files] == [("crm/account/Account_20261125.csv", 100, 100)]
     assert report.waiting == []
     assert _raw_count(settings) == 100
+    assert "Waiting files" not in status_report(settings)  # loaded since
     assert _load(settings).skipped_files == 1 and _raw_count(settings) == 100  # and never again
 
 
