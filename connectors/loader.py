@@ -77,6 +77,7 @@ from warehouse.raw import delete_file_rows, ensure_tables, raw_table_name, undo_
 
 ROW_COLUMN = "_row"  # a row's position in its batch
 TYPED_PREFIX = "_typed_"  # a column's value as its logical type, beside its text
+EXTRA_CLEANED = "_extra_fields_cleaned"  # a row whose passed-through values had control characters removed
 # Bytes of the control characters data_contracts._fields.CONTROL_CHARACTERS removes (C0 but TAB, LF, CR; DEL).
 CONTROL_BYTES = np.zeros(256, dtype=bool)
 CONTROL_BYTES[[*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]] = True
@@ -355,7 +356,9 @@ class EntityLoader:
             if name not in columns:
                 columns[name] = pa_arrow.nulls(table.num_rows, pa_arrow.string())
         columns = apply_values(columns, self.schema, self.mapping)
-        columns[EXTRA_FIELDS_COLUMN] = extra_fields(table, plan.passthrough)
+        columns[EXTRA_FIELDS_COLUMN], extra_cleaned = extra_fields(table, plan.passthrough)
+        if extra_cleaned is not None:
+            columns[EXTRA_CLEANED] = extra_cleaned  # counted for the rows loaded (`_count_cleaned`), then dropped
         columns.update(flavors)
         columns[LINE_COLUMN] = table.column(LINE_COLUMN)
         return pa_arrow.table(columns)
@@ -405,8 +408,8 @@ class EntityLoader:
         if self.schema.unique:
             self.con.execute(f"INSERT INTO _file_keys SELECT {self._key_digest()} FROM _checked")
         self._insert_valid(table.column_names, file)
-        if dirty:
-            self._count_cleaned(report)
+        if dirty or EXTRA_CLEANED in table.column_names:
+            self._count_cleaned(report, EXTRA_CLEANED in table.column_names)
         self.con.unregister("_checked")
         return self._quarantine_rows(file, table, bad)
 
@@ -444,13 +447,17 @@ class EntityLoader:
             f"SELECT *, {failed} AS _failed, {seen} AS _seen, {typed} FROM b)"
         )
 
-    def _count_cleaned(self, report: FileReport) -> None:
+    def _count_cleaned(self, report: FileReport, extra: bool) -> None:
         """Rows loaded with control characters removed, per column (the quarantine keeps a bad row's raw text)."""
+        loaded = "_failed = '' AND NOT _seen AND _cast_error IS NULL"
         for cleaned, rows in self.con.execute(
-            "SELECT _cleaned, count(*) FROM _checked WHERE _cleaned <> '' AND _failed = '' AND NOT _seen "
-            "AND _cast_error IS NULL GROUP BY _cleaned"
+            f"SELECT _cleaned, count(*) FROM _checked WHERE _cleaned <> '' AND {loaded} GROUP BY _cleaned"
         ).fetchall():
             report.cleaned.update(dict.fromkeys(cleaned.split(","), rows))
+        if extra:
+            [(rows,)] = self.con.execute(f"SELECT count(*) FROM _checked WHERE {EXTRA_CLEANED} AND {loaded}").fetchall()
+            if rows:
+                report.cleaned[EXTRA_FIELDS_COLUMN] += rows
 
     def _insert_valid(self, columns: list[str], file: str) -> None:
         loaded = {"_source_file": "?", "_source_line": LINE_COLUMN, "_load_id": "?", "_loaded_at": "?"}
@@ -471,7 +478,7 @@ class EntityLoader:
             return self._quarantine_frame(file, [], [], [], [], [])
         rows = table.take([row for row, *_ in bad]).to_pandas()
         lines = rows[LINE_COLUMN].tolist()
-        records = rows.drop(columns=[LINE_COLUMN]).to_dict("records")
+        records = rows.drop(columns=[LINE_COLUMN, EXTRA_CLEANED], errors="ignore").to_dict("records")
         findings = []  # (row position in `rows`, column, rule)
         for position, (_, failed, seen, cast_error) in enumerate(bad):
             if failed:

@@ -33,6 +33,7 @@ from rapidfuzz import process
 from connectors.base import SourceSystem, header_key
 from data_contracts import CONTRACTS
 from data_contracts._fields import FALSE_VALUES, TRUE_VALUES
+from data_contracts._sql import PARSES, has_control_characters
 from settings import PROJECT_ROOT, Settings
 
 SCHEMA_FILE = "source-mapping.schema.json"
@@ -367,17 +368,25 @@ def _fill_empty(column, value: str):
     return pc.if_else(empty, value, column)
 
 
-def extra_fields(table: pa_arrow.Table, headers: list[str]) -> pa_arrow.Array:
-    """One JSON object text per row with the passed-through headers and their values; NULL when there are none."""
+def extra_fields(table: pa_arrow.Table, headers: list[str]) -> tuple[pa_arrow.Array, pa_arrow.Array | None]:
+    """One JSON object text per row with the passed-through headers and their values (NULL when there are none), and
+    per row whether control characters were removed from one of its text values (None when none was): as from
+    every free-text column, so the JSON keeps no NUL, BEL or ESC for a reader to trip over; TAB, LF and CR stay."""
     if not headers:
-        return pa_arrow.nulls(table.num_rows, pa_arrow.string())
+        return pa_arrow.nulls(table.num_rows, pa_arrow.string()), None
     # Positional names: a header may hold any character; its text goes into the SQL only as a quoted literal.
     values = table.select(headers).rename_columns([f"c{i}" for i in range(len(headers))])
-    pairs = ", ".join(f"'{header.replace(chr(39), chr(39) * 2)}', c{i}" for i, header in enumerate(headers))
+    text = [i for i, column in enumerate(values.columns) if pa_arrow.types.is_string(column.type)]
+    cleaned = {i: PARSES["without_control_characters"](f"c{i}") for i in text}
+    pairs = ", ".join(f"'{header.replace(chr(39), chr(39) * 2)}', {cleaned.get(i, f'c{i}')}"
+                      for i, header in enumerate(headers))
+    dirty = " OR ".join(has_control_characters(f"c{i}") for i in text) or "false"
     with duckdb.connect() as con:
         con.register("passthrough", values)
-        table = con.sql(f"SELECT json_object({pairs})::VARCHAR AS j FROM passthrough").to_arrow_table()
-    return table.column("j").combine_chunks()
+        table = con.sql(f"SELECT json_object({pairs})::VARCHAR AS j, coalesce({dirty}, false) AS d "
+                        "FROM passthrough").to_arrow_table()
+    flags = table.column("d").combine_chunks()
+    return table.column("j").combine_chunks(), flags if pc.any(flags).as_py() else None
 
 
 # --- JSON Schema -------------------------------------------------------------------------------------------------

@@ -150,6 +150,34 @@ def test_a_file_without_control_characters_records_no_cleanup(settings):
     assert _query(settings, "SELECT count(*) FROM ops.load_cleanups") == [(0,)]
 
 
+@pytest.mark.parametrize("kind", ["csv", "parquet"])
+def test_passed_through_fields_lose_their_control_characters_too(tmp_path, kind):
+    """A column the user's mapping passes through (`_extra_fields`, JSON) is free text like the others: its values
+    are cleaned, and the rows loaded counted under `_extra_fields` (the JSON is built before the checks, so a
+    quarantined row's passed-through values are the cleaned ones too; its contract columns keep their raw text)."""
+    mappings = tmp_path / "mappings"
+    mappings.mkdir()
+    (mappings / "crm.yml").write_text("entities:\n  account:\n    passthrough: [Region__c, Notes__c]\n")
+    settings = settings_for(tmp_path, tmp_path / "landing", mapping_dir=mappings, max_failure_rate=0.5)
+    header = [*HEADER, "Region__c", "Notes__c"]
+    _write(settings.landing_dir, "account", f"accounts.{kind}", header, [
+        ["001000000000001AAA", "Acme", "Software", MODIFIED, "DA\x00CH", "line\none\tok"],
+        ["001000000000002AAA", "Beta", "Retail", MODIFIED, "EMEA", "\x1b[31mred"],
+        ["001000000000003AAA", "Gamma", "Energy", MODIFIED, "APAC", "plain"],
+        ["00100000000\x0004AAA", "Delta", "Energy", MODIFIED, "NA\x07", "x"],  # quarantined (its id)
+    ])
+    with connect(settings) as con:
+        (file,) = load_entity(get_source("crm"), "account", settings, con).files
+    assert (file.rows_loaded, file.rows_quarantined) == (3, 1)
+    extra = [json.loads(text) for (text,) in _query(settings, "SELECT _extra_fields FROM raw_crm.account ORDER BY id")]
+    assert extra == [{"Region__c": "DACH", "Notes__c": "line\none\tok"}, {"Region__c": "EMEA", "Notes__c": "[31mred"},
+                     {"Region__c": "APAC", "Notes__c": "plain"}]
+    assert dict(file.cleaned) == {"_extra_fields": 2}
+    assert _query(settings, "SELECT column_name, rows FROM ops.load_cleanups") == [("_extra_fields", 2)]
+    quarantined = json.loads(_query(settings, "SELECT DISTINCT row_json FROM ops.quarantine")[0][0])
+    assert quarantined["id"] == "00100000000\x0004AAA" and json.loads(quarantined["_extra_fields"])["Region__c"] == "NA"
+
+
 def test_the_run_output_names_the_file_and_its_cleaned_columns(tmp_path):
     landing = tmp_path / "landing"
     name = _write(landing, "account", "accounts.csv", HEADER, ROWS[:3])
