@@ -288,12 +288,13 @@ class EntityLoader:
         self._start_file_keys()
         fmt = detect_format(path, report.file, self.source.legacy_encoding, self._is_entity_header)
         report.file_format, report.encoding, report.delimiter = fmt.kind, fmt.encoding, fmt.delimiter
-        self.con.execute(
-            "INSERT INTO ops.loading_files (load_id, system, entity, source_file, started_at) VALUES (?, ?, ?, ?, ?)",
-            [self.load_id, self.source.name, self.entity, report.file, datetime.now(UTC)],
-        )
-        for batch in read_batches(path, report.file, fmt, self.settings.batch_rows):
+        for number, batch in enumerate(read_batches(path, report.file, fmt, self.settings.batch_rows)):
             with self._transaction():
+                if number == 0:  # the mark commits with the file's first rows (a commit costs an fsync)
+                    self.con.execute(
+                        "INSERT INTO ops.loading_files (load_id, system, entity, source_file, started_at) "
+                        "VALUES (?, ?, ?, ?, ?)", [self.load_id, self.source.name, self.entity, report.file,
+                                                   datetime.now(UTC)])
                 self._load_batch(batch, report)
             fault_point("load.batch_committed")  # fault tests: a batch of the file committed, the file not recorded
         self._check_failure_rate(report)

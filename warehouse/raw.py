@@ -69,7 +69,12 @@ def load_column_migrations(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 def delete_file_rows(con: duckdb.DuckDBPyConnection, system: str, entity: str, load_id: str, source_file: str) -> int:
     """Delete, in one transaction, what one load wrote of one file (its raw rows and quarantine rows) and its
-    `ops.loading_files` mark; returns the raw rows deleted. The caller has no transaction open."""
+    `ops.loading_files` mark; returns the raw rows deleted. Without a mark nothing of the file was committed (the
+    mark commits with its first rows), so nothing is scanned. The caller has no transaction open."""
+    [(marked,)] = con.execute("SELECT count(*) FROM ops.loading_files WHERE load_id = ? AND source_file = ?",
+                              [load_id, source_file]).fetchall()
+    if not marked:
+        return 0
     con.execute("BEGIN TRANSACTION")
     try:
         deleted = 0
