@@ -24,8 +24,8 @@ $(STAMP): pyproject.toml
 run: $(STAMP)  ## build the warehouse from PW_LANDING_DIR (unset: the bundled demo, generated on first use)
 	$(PY) -m orchestration.cli run
 
-test: $(STAMP)  ## run the test suite
-	$(PY) -m pytest
+test: $(STAMP)  ## run the test suite (two processes, a test file each at a time: most of a build is one core's work)
+	$(PY) -m pytest -n 2 --dist loadfile
 
 snapshots: $(STAMP)  ## regenerate the asset-graph snapshot and the analyses' output in docs/analyst-guide.md
 	PW_UPDATE_SNAPSHOTS=1 $(PY) -m pytest -q tests/test_asset_graph.py tests/test_analyses.py

@@ -19,6 +19,12 @@ SAMPLE_SEED = 11
 # Tests write extract files and load them at once: no settle wait (tests/test_landing_safety.py sets one where it
 # tests it). Set in the environment so that every Settings.from_env() and every CLI subprocess sees it too.
 os.environ.setdefault("PW_LANDING_SETTLE_SECONDS", "0")
+# Under pytest-xdist (`make test`) each worker process writes dbt's artifacts (manifest, compiled project, partial
+# parse) into a folder of its own: two dbt commands writing one target folder at once would corrupt it.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    _WORKER_DIR = Path(__file__).resolve().parent.parent / "dbt_project" / "target" / f"xdist-{os.environ['PYTEST_XDIST_WORKER']}"
+    os.environ.setdefault("DBT_TARGET_PATH", str(_WORKER_DIR))
+    os.environ.setdefault("DBT_LOG_PATH", str(_WORKER_DIR / "logs"))
 
 
 def settings_for(root: Path, landing: Path, **overrides) -> Settings:
