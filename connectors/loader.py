@@ -32,8 +32,6 @@ import json
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -72,8 +70,16 @@ from data_contracts._sql import (
     typed_expression,
 )
 from settings import Settings
+from warehouse.connection import transaction
 from warehouse.faults import fault_point
-from warehouse.raw import delete_file_rows, ensure_tables, raw_table_name, undo_unfinished_loads
+from warehouse.raw import (
+    delete_file_rows,
+    ensure_tables,
+    mark_loading,
+    raw_table_name,
+    undo_unfinished_loads,
+    unmark_loading,
+)
 
 ROW_COLUMN = "_row"  # a row's position in its batch
 TYPED_PREFIX = "_typed_"  # a column's value as its logical type, beside its text
@@ -219,16 +225,6 @@ class EntityLoader:
             delete_file_rows(self.con, self.source.name, self.entity, self.load_id, self._relative(path))
             raise
 
-    @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        self.con.execute("BEGIN TRANSACTION")
-        try:
-            yield
-        except BaseException:
-            self.con.execute("ROLLBACK")
-            raise
-        self.con.execute("COMMIT")
-
     def _relative(self, path: Path) -> str:
         return path.relative_to(self.settings.landing_dir).as_posix()
 
@@ -258,10 +254,9 @@ class EntityLoader:
             raise FileChanged("changed while it was being loaded; nothing of it was kept")
         report.seconds = time.perf_counter() - started
         fault_point("load.in_file")  # fault tests: the file's rows written, its record not
-        with self._transaction():
+        with transaction(self.con):
             self._record_file(report)
-            self.con.execute("DELETE FROM ops.loading_files WHERE load_id = ? AND source_file = ?",
-                             [self.load_id, name])
+            unmark_loading(self.con, self.load_id, name)
         return report
 
     def _refuse_if_grown(self, path: Path, name: str, size: int) -> None:
@@ -289,12 +284,9 @@ class EntityLoader:
         fmt = detect_format(path, report.file, self.source.legacy_encoding, self._is_entity_header)
         report.file_format, report.encoding, report.delimiter = fmt.kind, fmt.encoding, fmt.delimiter
         for number, batch in enumerate(read_batches(path, report.file, fmt, self.settings.batch_rows)):
-            with self._transaction():
+            with transaction(self.con):
                 if number == 0:  # the mark commits with the file's first rows (a commit costs an fsync)
-                    self.con.execute(
-                        "INSERT INTO ops.loading_files (load_id, system, entity, source_file, started_at) "
-                        "VALUES (?, ?, ?, ?, ?)", [self.load_id, self.source.name, self.entity, report.file,
-                                                   datetime.now(UTC)])
+                    mark_loading(self.con, self.source.name, self.entity, self.load_id, report.file)
                 self._load_batch(batch, report)
             fault_point("load.batch_committed")  # fault tests: a batch of the file committed, the file not recorded
         self._check_failure_rate(report)

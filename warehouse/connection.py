@@ -152,6 +152,18 @@ def connect(settings: Settings | None = None, read_only: bool = False) -> Iterat
         con.close()
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """BEGIN ... COMMIT on `con`, rolled back when the block raises (anything, a KeyboardInterrupt included)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
 def read_published(path: Path | str) -> duckdb.DuckDBPyConnection:
     """A read-only connection to the file at `path` as it is now (the published warehouse, after a publish).
 

@@ -203,7 +203,8 @@ def publish(settings: Settings, build_id: str) -> PublishReport:
 def recover_killed_runs(settings: Settings) -> bool:
     """At the start of a run: remove killed runs' leftovers, correct the working file's publication record and
     delete the rows of files a killed load had half written, unless another build holds the writer lock (its files
-    in progress are no leftovers; its publish tidies up). Returns whether it ran. A working file that does not open is left to the run's first writing step to report."""
+    in progress are no leftovers; its publish tidies up). Returns whether it ran. A working file that does not open
+    is left to the run's first writing step to report."""
     try:
         with writer_lock(settings, timeout_seconds=0):
             clean_leftovers(settings)

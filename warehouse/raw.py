@@ -7,6 +7,7 @@ import pandera.pandas as pa
 
 from data_contracts import CONTRACTS
 from data_contracts._fields import LOAD_COLUMNS, LOGICAL_TYPES
+from warehouse.connection import transaction
 from warehouse.ops import ensure_ops_schema
 
 
@@ -75,21 +76,26 @@ def delete_file_rows(con: duckdb.DuckDBPyConnection, system: str, entity: str, l
                               [load_id, source_file]).fetchall()
     if not marked:
         return 0
-    con.execute("BEGIN TRANSACTION")
-    try:
-        deleted = 0
+    deleted = 0
+    with transaction(con):
         if (system, entity) in CONTRACTS:  # a system since removed from the code has no raw table to clean
-            (deleted,) = con.execute(
+            [(deleted,)] = con.execute(
                 f"DELETE FROM {raw_table_name(system, entity)} WHERE _load_id = ? AND _source_file = ?",
                 [load_id, source_file],
-            ).fetchone()
+            ).fetchall()
         con.execute("DELETE FROM ops.quarantine WHERE load_id = ? AND source_file = ?", [load_id, source_file])
-        con.execute("DELETE FROM ops.loading_files WHERE load_id = ? AND source_file = ?", [load_id, source_file])
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
+        unmark_loading(con, load_id, source_file)
     return deleted
+
+
+def mark_loading(con: duckdb.DuckDBPyConnection, system: str, entity: str, load_id: str, source_file: str) -> None:
+    """Mark a file as being written (inside the transaction of its first batch): see `undo_unfinished_loads`."""
+    con.execute("INSERT INTO ops.loading_files (load_id, system, entity, source_file, started_at) "
+                "VALUES (?, ?, ?, ?, now())", [load_id, system, entity, source_file])
+
+
+def unmark_loading(con: duckdb.DuckDBPyConnection, load_id: str, source_file: str) -> None:
+    con.execute("DELETE FROM ops.loading_files WHERE load_id = ? AND source_file = ?", [load_id, source_file])
 
 
 def undo_unfinished_loads(con: duckdb.DuckDBPyConnection, system: str | None = None,
