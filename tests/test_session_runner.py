@@ -19,7 +19,7 @@ from connectors.loader import load_all
 from tests.conftest import AS_OF, settings_for
 from warehouse import runner
 from warehouse.connection import connect
-from warehouse.dbt import BUILD_ARGS, load_manifest, run_dbt, target_dir
+from warehouse.dbt import BUILD_ARGS, run_dbt, target_dir
 
 LAYERS = ("reference", "staging", "intermediate", "marts")
 RUN_COLUMNS = ("run_id", "run_started_at")  # the history models' stamp of the run: differs between any two runs
@@ -62,13 +62,29 @@ def both_builds(tmp_path_factory, raw_warehouse):
     by_dbt = _settings(tmp_path_factory.mktemp("by_dbt"), raw_warehouse)
     by_runner = _settings(tmp_path_factory.mktemp("by_runner"), raw_warehouse)
     dbt_nights, runner_nights = [], []
-    for _ in range(2):
-        run_dbt(by_dbt, *BUILD_ARGS, "--quiet", check=True)
-        results = json.loads((target_dir(by_dbt) / "run_results.json").read_text())["results"]
-        dbt_nights.append({r["unique_id"]: (r["status"], r.get("failures")) for r in results})
-        outcome, _ = runner.build(by_runner, lambda: connect(by_runner))
-        runner_nights.append(outcome)
+    compile_project = runner.compile_project
+    try:
+        for _ in range(2):
+            run_dbt(by_dbt, *BUILD_ARGS, "--quiet", check=True)
+            results = json.loads((target_dir(by_dbt) / "run_results.json").read_text())["results"]
+            dbt_nights.append({r["unique_id"]: (r["status"], r.get("failures")) for r in results})
+            COMPILES.append(0)
+            runner.compile_project = _counted(compile_project)
+            outcome, _ = runner.build(by_runner, lambda: connect(by_runner))
+            runner_nights.append(outcome)
+    finally:
+        runner.compile_project = compile_project
     return by_dbt, dbt_nights, by_runner, runner_nights
+
+
+COMPILES: list[int] = []  # `dbt compile`s per night of the runner's warehouse in both_builds
+
+
+def _counted(compile_project):
+    def counted(*args, **kwargs):
+        COMPILES[-1] += 1
+        return compile_project(*args, **kwargs)
+    return counted
 
 
 def test_the_runner_builds_every_table_dbt_builds_identically(both_builds):
@@ -106,6 +122,12 @@ def test_the_runner_gives_every_test_the_result_dbt_gives(both_builds):
         assert {uid: ours[uid].status.replace("reused", "success") for uid in models} == models
 
 
+def test_a_new_warehouse_compiles_once_its_history_tables_need_no_second_compile(both_builds):
+    """The first night compiles (nothing compiled yet); the second reuses it, although the history models' tables exist
+    only since the first night (their SQL does not depend on it) and append a second snapshot (test above)."""
+    assert COMPILES == [1, 0]
+
+
 def test_a_second_run_reuses_the_compiled_project(both_builds, monkeypatch):
     """Nothing that changes compiled SQL changed since the second night (the history tables existed then too):
     no `dbt compile`, and the date of the run still reaches the SQL (a session variable, not a recompile)."""
@@ -129,10 +151,9 @@ def test_a_failing_model_skips_its_descendants_only_and_keeps_its_previous_table
     broken = "model.partner_warehouse.stg_lms__course"
     compiled = json.loads((target_dir(settings) / "session" / "manifest.json").read_text())
     compiled["nodes"][broken]["compiled_code"] = "select no_such_column from no_such_table"
-    manifest = load_manifest(settings)
     with connect(settings, read_only=True) as con:
         before = con.execute("SELECT count(*) FROM staging.stg_lms__course").fetchone()[0]
-        key = runner.compile_key(settings, con, manifest)
+        key = runner.compile_key(settings, con)
     (target_dir(settings) / "session" / "manifest.json").write_text(json.dumps(compiled))
     (target_dir(settings) / "session" / "key").write_text(key)
 
@@ -187,3 +208,26 @@ def test_a_night_with_nothing_new_rebuilds_only_what_the_date_touches_and_equals
                if n["resource_type"] == "model" and course in n["depends_on"].get("nodes", [])}
     assert {course} | readers <= rebuilt_again < every_model
     assert "model.partner_warehouse.stg_crm__account" not in rebuilt_again
+
+
+def test_a_compile_that_reads_a_history_table_no_longer_there_is_compiled_again(both_builds, raw_warehouse,
+                                                                                 tmp_path, monkeypatch):
+    """A compiled project kept from a warehouse whose history tables existed, with the is_incremental() guard in its
+    SQL (as an older compile of the macro had), is not used on a warehouse without them: it is compiled again."""
+    _, _, by_runner, _ = both_builds
+    settings = _settings(tmp_path, raw_warehouse)
+    shutil.copytree(target_dir(by_runner), target_dir(settings))
+    cached = target_dir(settings) / "session" / "manifest.json"
+    compiled = json.loads(cached.read_text())
+    history = compiled["nodes"]["model.partner_warehouse.mart_completeness_history"]
+    history["compiled_code"] += f"\nwhere run_id not in (select run_id from {history['relation_name']})"
+    cached.write_text(json.dumps(compiled))
+    with connect(settings, read_only=True) as con:
+        # Kept under this warehouse's key: only the missing table can make the runner compile again.
+        (target_dir(settings) / "session" / "key").write_text(runner.compile_key(settings, con))
+        assert runner.reads_missing_table(con, compiled)
+    COMPILES.append(0)
+    monkeypatch.setattr(runner, "compile_project", _counted(runner.compile_project))
+    results, _ = runner.build(settings, lambda: connect(settings))
+    assert COMPILES[-1] == 1
+    assert {r.status for r in results} <= {"success", "pass", "warn"}

@@ -9,9 +9,9 @@ A run (`build`):
 1. seeds: a seed whose file changed (its sha256, kept as the table's comment) is reloaded as dbt-duckdb loads it
    (`CREATE TABLE` with the seed's column_types, then `COPY ... FROM` the file); an unchanged seed is kept;
 2. the compiled project (`compiled_manifest`): `dbt compile` once, reused while nothing that changes compiled SQL
-   has changed (the key: project and seed files, dbt's environment, the raw tables' columns, which incremental
-   models exist). The date and the run id are not part of it: the macro `run_value` reads them from the session
-   variables `pw_as_of_date`, `pw_run_id` and `pw_run_started_at`, which this runner sets;
+   has changed (the key: project and seed files, dbt's environment, the raw tables' columns). The date and the run
+   id are not part of it: the macro `run_value` reads them from the session variables `pw_as_of_date`, `pw_run_id`
+   and `pw_run_started_at`, which this runner sets;
 3. models and tests in dbt build's order (manifest `depends_on`, and a model waits for the tests of its parents):
    a table model is replaced inside a transaction (a failure leaves the previous table), an enforced contract
    creates the declared columns and constraints first, as dbt-duckdb does; an incremental model appends its new
@@ -125,16 +125,22 @@ def compile_project(settings: Settings, key: str) -> dict:
     return json.loads((folder / "manifest.json").read_text())
 
 
-def compile_key(settings: Settings, con: duckdb.DuckDBPyConnection, manifest: Mapping) -> str:
+def compile_key(settings: Settings, con: duckdb.DuckDBPyConnection) -> str:
     """A hash of everything compiled SQL depends on, apart from the run values (see the module's docstring)."""
     digest = hashlib.sha256(project_fingerprint(settings).encode())
-    # Introspected while compiling: staging selects the raw columns that exist, is_incremental() asks if the table does.
+    # Introspected while compiling: staging selects the raw columns that exist. Whether an incremental model's table
+    # exists is not part of it: the history models compile alike either way (macro history_snapshot), and a compile
+    # that reads a table since dropped is caught by `reads_missing_table`.
     digest.update(json.dumps(con.execute(
         "SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns "
         "WHERE table_schema LIKE 'raw\\_%' ESCAPE '\\' ORDER BY ALL").fetchall()).encode())
-    incremental = [n for n in manifest["nodes"].values() if n["config"].get("materialized") == "incremental"]
-    digest.update(json.dumps(sorted([n["unique_id"], _exists(con, n)] for n in incremental)).encode())
     return digest.hexdigest()
+
+
+def reads_missing_table(con: duckdb.DuckDBPyConnection, compiled: Mapping) -> bool:
+    """An incremental model compiled to read its own table (is_incremental() was true), which is not there now."""
+    return any(n["config"].get("materialized") == "incremental" and n["relation_name"] in (n.get("compiled_code") or "")
+               and not _exists(con, n) for n in compiled["nodes"].values() if n["resource_type"] == "model")
 
 
 # --- running ------------------------------------------------------------------------------------------------------
@@ -451,8 +457,11 @@ def build(settings: Settings, connect: Callable, selected: Iterable[str] | None 
         # Seeds first: compiling reads one (completeness_fields reads field_impact_weights).
         seeds = [uid for uid in wanted if manifest["nodes"][uid]["resource_type"] == "seed"]
         results += _run_nodes(con, manifest, seeds, build_graph(manifest, seeds), set(), values, on_result)
-        key = compile_key(settings, con, manifest)
-    compiled = cached_compile(settings, key) or compile_project(settings, key)
+        key = compile_key(settings, con)
+        compiled = cached_compile(settings, key)
+        if compiled is not None and reads_missing_table(con, compiled):
+            compiled = None
+    compiled = compiled or compile_project(settings, key)
     stopped = {r.unique_id for r in results if r.status in STOPPING}
     with connect() as con:
         set_run_values(con, values, settings)

@@ -8,7 +8,9 @@
     - on_schema_change append_new_columns: a column added to `model` later is added, older snapshots hold null;
     - full_refresh=false: history cannot be rebuilt from today's data, so `--full-refresh` (run when models or
       seeds change) keeps it;
-    - a model rerun within the same invocation appends nothing twice.
+    - a model rerun within the same invocation appends nothing twice (dbt run / build; `dbt compile`, which the session
+      runner compiles with, leaves the guard out: the runner appends once per run, under a new run id, and its
+      compiled SQL must not depend on whether the table exists yet, or a warehouse's second run would recompile).
 
     columns: the columns of `model` to keep, in order (SQL expressions).
     Usage (the whole model): {{ history_snapshot('mart_completeness', ['as_of_date', 'source_system', ...]) }}
@@ -35,7 +37,7 @@ snapshot as (
 )
 
 select * from snapshot
-{% if is_incremental() %}
+{% if is_incremental() and flags.WHICH != 'compile' %}
     where run_id not in (select distinct existing.run_id from {{ this }} as existing)
 {% endif %}
 {%- endmacro %}
