@@ -11,10 +11,12 @@ referential integrity between marts (every partner_id of a fact is in dim_partne
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import shutil
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -146,6 +148,16 @@ def _observed(result) -> str:
     if "observed_value" in res:
         return str(res["observed_value"])
     return ""
+
+
+def prewarm() -> threading.Thread:
+    """Import great-expectations in a background thread: ~5 s of imports (scipy, altair, ...) that a build's
+    expectations step, minutes later, would otherwise wait for. The build meanwhile mostly waits on dbt and DuckDB,
+    which leave the interpreter free; the step's own import then finds the module loaded (or waits for the thread)."""
+    thread = threading.Thread(target=importlib.import_module, args=("great_expectations",),
+                              name="import-great-expectations", daemon=True)
+    thread.start()
+    return thread
 
 
 def run_suite(con: duckdb.DuckDBPyConnection, docs_dir: Path | None = None) -> list[ExpectationOutcome]:

@@ -155,6 +155,9 @@ def execute_build(settings: Settings, log_level: str):
     The job's assets read their settings from the environment (as they do under `dagster dev`), so the job runs
     with the environment of `settings` (a backfill day's), restored afterwards."""
     ensure_dagster_home(settings)
+    from audit.expectations import prewarm
+
+    prewarm()  # the job's last step validates with great-expectations: imported while dbt parses and DuckDB loads
     print("Parsing the dbt project (unless it has not changed since the last parse)...", file=sys.stderr)
     parse_if_changed(settings)
     from dagster import DagsterInstance
