@@ -265,13 +265,13 @@ def test_a_run_killed_during_the_dbt_build_leaves_the_published_file_and_the_nex
 
 
 def test_dbt_left_writing_by_a_killed_run_holds_the_writer_lock_and_the_next_run_waits_for_it(faults):
-    """Only the main process is killed while its dbt child (here `dbt compile`, forced by a changed compile key)
-    has the warehouse open: the next run waits for that dbt instead of failing on DuckDB's own file lock."""
+    """Only the main process is killed while its dbt child has the warehouse open: the next run waits for that dbt
+    instead of failing on DuckDB's own file lock. The child is `dbt build` (PW_DBT_RUNNER=dbt): the session runner
+    runs dbt's compile inside the run's own process."""
     root, env, state = faults
     settings = Settings.from_env(env)
-    (root / "target" / "session" / "key").unlink()  # as after a change to the project: this run compiles
     # dbt pauses long enough for the next run to start while it still has the warehouse open.
-    main = _paused_at(root, env, "dbt.connected", PW_FAULT_PAUSE_SECONDS="45")
+    main = _paused_at(root, env, "dbt.connected", PW_FAULT_PAUSE_SECONDS="45", PW_DBT_RUNNER="dbt")
     dbt_pid = int((root / "markers" / "dbt.connected.reached").read_text())
     assert dbt_pid != main.pid
     try:

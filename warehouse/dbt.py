@@ -1,7 +1,8 @@
 """The one way partner-warehouse calls dbt: the command, its environment, its target folder and manifest.
 
-`run_dbt(settings, "build", ...)` is what the CLI (parse), erasure (rebuild) and the tests use; the benchmark
-times `dbt_command(...)` with `dbt_environment(settings)` in its own child processes; the Dagster dbt assets
+`run_dbt(settings, "build", ...)` (a dbt process) is what erasure (rebuild) and the tests use; `invoke_dbt` runs dbt
+inside this process, for the parse of every run and the session runner's compile; the benchmark times
+`dbt_command(...)` with `dbt_environment(settings)` in its own child processes; the Dagster dbt assets
 (orchestration/dbt.py) build dagster-dbt's DbtProject and DbtCliResource from the same `DBT_PROJECT_DIR`,
 `dbt_executable()`, `target_dir(settings)` and environment.
 """
@@ -16,8 +17,8 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from settings import PROJECT_ROOT, Settings
-from warehouse.connection import HELD_VARIABLE, child_lock_environment
+from settings import PROJECT_ROOT, Settings, patched_environ
+from warehouse.connection import HELD_VARIABLE, child_lock_environment, writer_lock
 from warehouse.privacy import pii_hash_key
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
@@ -68,6 +69,44 @@ def run_dbt(settings: Settings, *args: str, base: Mapping[str, str] | None = Non
                           capture_output=capture, text=True, check=check, timeout=timeout)
 
 
+class DbtFailed(RuntimeError):
+    pass
+
+
+def invoke_dbt(settings: Settings, *args: str, manifest=None):
+    """`dbt <args>` in this process (dbtRunner, dbt's programmatic API), with the environment `run_dbt` gives a dbt
+    process, under this process's writer lock (dbt's plugin sees it held and takes none). Saves starting Python and
+    importing dbt (~5 s), and `manifest` (a parse's `result`, see `parsed_manifest`) spares the command its parse.
+    Returns dbt's result; raises DbtFailed with dbt's error when the command failed."""
+    from dbt.cli.main import dbtRunner
+
+    command = [*args, "--no-send-anonymous-usage-stats", "--project-dir", str(DBT_PROJECT_DIR),
+               "--profiles-dir", str(DBT_PROJECT_DIR)]
+    with writer_lock(settings), patched_environ(dbt_environment(settings, base={}), settings.unset_variables()):
+        result = dbtRunner(manifest=manifest).invoke(command)
+    if not result.success:
+        raise DbtFailed(f"dbt {' '.join(args)} failed: {result.exception or _failed_messages(result.result)}")
+    return result
+
+
+def _failed_messages(result) -> str:
+    failed = [r for r in getattr(result, "results", None) or [] if str(r.status) in ("error", "fail")]
+    return "; ".join(f"{r.node.unique_id}: {r.message}" for r in failed) or "see dbt.log"
+
+
+# The manifest this process parsed last, with the fingerprint of what it was parsed from (`parsed_manifest`).
+_parsed: dict[str, object] = {}
+
+
+def parsed_manifest(settings: Settings):
+    """The manifest (dbt's object) this process parsed from the project and environment as they are now, else None."""
+    return _parsed.get(_stamp_key(settings))
+
+
+def _stamp_key(settings: Settings) -> str:
+    return f"{target_dir(settings)} {project_fingerprint(settings)}"
+
+
 def target_dir(settings: Settings) -> Path:
     """dbt's artifacts folder (DBT_TARGET_PATH, else dbt_project/target): where `parse` writes manifest.json."""
     return settings.dbt_target_path or DBT_PROJECT_DIR / "target"
@@ -79,14 +118,17 @@ def log_dir(settings: Settings) -> Path:
 
 
 def parse_project(settings: Settings) -> Path:
-    """Write manifest.json (what the Dagster definitions read at import); returns its path."""
-    run_dbt(settings, "parse", "--quiet", capture=False, check=True)
+    """Write manifest.json (what the Dagster definitions read at import); returns its path. The parsed manifest is
+    kept for this process's next dbt command (`parsed_manifest`)."""
+    _parsed.clear()
+    _parsed[_stamp_key(settings)] = invoke_dbt(settings, "parse", "--quiet").result
     return target_dir(settings) / "manifest.json"
 
 
 # Variables that never change what dbt parses or compiles (the run values reach the SQL as DuckDB variables, see
 # macros/cross_db/run_value.sql): a fingerprint holding them would change every night.
-VOLATILE_VARIABLES = frozenset({"PW_AS_OF_DATE", "PW_FILES_UNTIL", Settings.variable("pii_hash_key"), HELD_VARIABLE})
+VOLATILE_VARIABLES = frozenset({"PW_AS_OF_DATE", "PW_FILES_UNTIL", Settings.variable("pii_hash_key"), HELD_VARIABLE,
+                                Settings.variable("dbt_runner")})  # which runner builds: not what dbt parses
 
 
 def project_fingerprint(settings: Settings) -> str:

@@ -10,7 +10,8 @@ The key is `warehouse.privacy.pii_hash_key()`: PW_PII_HASH_KEY (warehouse/dbt.py
 dbt subprocess), else the key file, so a dbt command typed by hand uses the same key as the pipeline.
 
 The plugin also holds the warehouse's writer lock for the dbt process (`warehouse.connection.child_writer_lock`):
-shared with the run that started dbt, or taken whole by a dbt command typed by hand.
+shared with the run that started dbt, or taken whole by a dbt command typed by hand; dbt run inside the process
+that holds the lock (warehouse.dbt.invoke_dbt) takes none.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 from dbt.adapters.duckdb.plugins import BasePlugin
 
 from settings import Settings
-from warehouse.connection import child_writer_lock
+from warehouse.connection import child_writer_lock, holds_writer_lock
 from warehouse.faults import fault_point
 from warehouse.privacy import pii_hash_key
 
@@ -32,7 +33,9 @@ class Plugin(BasePlugin):
         self._key = pii_hash_key()
         # Before dbt opens the warehouse: this dbt holds the writer lock (shared with the run that started it) until
         # it exits, so a run killed while its dbt goes on writing is followed by a run that waits for this dbt.
-        self._lock = child_writer_lock(Settings.from_env())
+        settings = Settings.from_env()
+        # Run inside the process that holds the lock (warehouse.dbt.invoke_dbt): that process's lock covers it.
+        self._lock = None if holds_writer_lock(settings) else child_writer_lock(settings)
         self._opened_before = False
 
     def _set_key(self, conn) -> None:

@@ -43,9 +43,11 @@ from settings import Settings
 from warehouse.dbt import (
     CI_ONLY_TAG,
     DBT_PROJECT_DIR,
+    DbtFailed,
+    invoke_dbt,
     parse_if_changed,
+    parsed_manifest,
     project_fingerprint,
-    run_dbt,
     stamp_manifest,
     target_dir,
 )
@@ -113,10 +115,11 @@ def cached_compile(settings: Settings, key: str) -> dict | None:
 
 def compile_project(settings: Settings, key: str) -> dict:
     """`dbt compile` of every model and test (unit tests and analyses are not nightly work); cached under `key`."""
-    result = run_dbt(settings, "compile", "--quiet", "--exclude", "resource_type:unit_test",
-                     "resource_type:analysis")
-    if result.returncode != 0:
-        raise CompileFailed(f"dbt compile failed:\n{(result.stdout or '')[-4000:]}{(result.stderr or '')[-2000:]}")
+    try:  # in this process, from the manifest this run parsed if it did (no second parse)
+        invoke_dbt(settings, "compile", "--quiet", "--exclude", "resource_type:unit_test", "resource_type:analysis",
+                   manifest=parsed_manifest(settings))
+    except DbtFailed as error:
+        raise CompileFailed(str(error)[-6000:]) from None
     folder = target_dir(settings) / "session"
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(target_dir(settings) / "manifest.json", folder / "manifest.json")
