@@ -25,7 +25,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from settings import Settings, SettingsError, patched_environ
-from warehouse.dbt import parse_if_changed
+from warehouse.dbt import DbtFailed, parse_if_changed
 
 DAGSTER_YAML_HEADER = "# Written by partner-warehouse"
 DAGSTER_YAML = DAGSTER_YAML_HEADER + """ (rewritten while this line is first: remove it to keep your own edits).
@@ -159,7 +159,10 @@ def execute_build(settings: Settings, log_level: str):
 
     prewarm()  # the job's last step validates with great-expectations: imported while dbt parses and DuckDB loads
     print("Parsing the dbt project (unless it has not changed since the last parse)...", file=sys.stderr)
-    parse_if_changed(settings)
+    try:
+        parse_if_changed(settings)
+    except DbtFailed as error:  # a model or yml the user edited: dbt's message is the whole story
+        raise SystemExit(f"{error}\nNothing was loaded or built; the published warehouse was not touched.") from None
     from dagster import DagsterInstance
 
     from orchestration.definitions import defs

@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Mapping
+from contextlib import ExitStack
 from pathlib import Path
 
 from settings import PROJECT_ROOT, Settings, patched_environ
@@ -73,16 +74,20 @@ class DbtFailed(RuntimeError):
     pass
 
 
-def invoke_dbt(settings: Settings, *args: str, manifest=None):
+def invoke_dbt(settings: Settings, *args: str, manifest=None, opens_warehouse: bool = True):
     """`dbt <args>` in this process (dbtRunner, dbt's programmatic API), with the environment `run_dbt` gives a dbt
-    process, under this process's writer lock (dbt's plugin sees it held and takes none). Saves starting Python and
-    importing dbt (~5 s), and `manifest` (a parse's `result`, see `parsed_manifest`) spares the command its parse.
+    process; a command that opens the warehouse runs under this process's writer lock (dbt's plugin sees it held
+    and takes none; `dbt parse` opens nothing). Saves starting Python and importing dbt (~5 s), and `manifest` (a
+    parse's `result`, see `parsed_manifest`) spares the command its parse.
     Returns dbt's result; raises DbtFailed with dbt's error when the command failed."""
     from dbt.cli.main import dbtRunner
 
     command = [*args, "--no-send-anonymous-usage-stats", "--project-dir", str(DBT_PROJECT_DIR),
                "--profiles-dir", str(DBT_PROJECT_DIR)]
-    with writer_lock(settings), patched_environ(dbt_environment(settings, base={}), settings.unset_variables()):
+    with ExitStack() as stack:
+        if opens_warehouse:
+            stack.enter_context(writer_lock(settings))
+        stack.enter_context(patched_environ(dbt_environment(settings, base={}), settings.unset_variables()))
         result = dbtRunner(manifest=manifest).invoke(command)
     if not result.success:
         raise DbtFailed(f"dbt {' '.join(args)} failed: {result.exception or _failed_messages(result.result)}")
@@ -121,7 +126,7 @@ def parse_project(settings: Settings) -> Path:
     """Write manifest.json (what the Dagster definitions read at import); returns its path. The parsed manifest is
     kept for this process's next dbt command (`parsed_manifest`)."""
     _parsed.clear()
-    _parsed[_stamp_key(settings)] = invoke_dbt(settings, "parse", "--quiet").result
+    _parsed[_stamp_key(settings)] = invoke_dbt(settings, "parse", "--quiet", opens_warehouse=False).result
     return target_dir(settings) / "manifest.json"
 
 
