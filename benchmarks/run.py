@@ -347,6 +347,9 @@ def write_increment(landing: Path, partners: int, seed: int, scratch: Path) -> i
         target = landing / entry["file"]
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(scratch / entry["file"], target.with_name("night2_" + target.name))
+        # Complete, as a delivery says so (connectors/landing.py): without it the night would leave every file
+        # waiting (not settled yet) and the next stage would load them.
+        (target.parent / "_SUCCESS").touch()
         rows += entry["rows"]
     return rows
 
