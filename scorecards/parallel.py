@@ -4,11 +4,12 @@ Scorecards are independent of each other, and what they read (the loaded data, i
 isolation index) is built once before the fork and shared copy-on-write, never pickled. Results (small dicts and
 lists) come back per chunk. One process, or a platform without fork, runs the same chunks in this process.
 
-The workers take back the default SIGTERM. A process that ran a Dagster job in-process (the tests, `dg.materialize`)
-is left with SIGTERM raising KeyboardInterrupt, and workers forked from it inherit that: a worker interrupted while it
-holds the task queue's lock keeps it, and the pool's terminate() waits for the other worker forever (it hung CI at
-test_scorecards; a loop of such pools hangs within 5-20 pools). So the normal end is close() + join(), which stops
-each worker with a sentinel and sends no signal, and terminate() (on an exception) kills the workers outright.
+The pool is a ProcessPoolExecutor that is only ever shut down, never terminated: Pool.terminate() kills workers that
+may be writing a result or holding a queue's lock, and its join() can then wait forever. That hung CI at
+test_scorecards: after a Dagster job runs in-process, SIGTERM raises KeyboardInterrupt, workers inherit that, and a
+loop of `with Pool(2)` pools hangs within 5-20 pools; with the default SIGTERM a pool whose task fails still hung now
+and then. Here a failure cancels the chunks not started and waits for the running ones (at most CHUNK partners each).
+Workers take back the default SIGTERM all the same, so that a signal sent to them does what it says.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import multiprocessing
 import os
 import signal
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 
 CHUNK = 25
 _TASK: Callable | None = None  # the function the forked workers run: set before the fork, inherited
@@ -46,9 +48,14 @@ def map_chunks(task: Callable[[str], object], items: list[str], processes: int |
         return
     _TASK = task
     try:
-        with multiprocessing.get_context("fork").Pool(min(processes, len(chunks)), _default_sigterm) as pool:
-            yield from pool.imap(_run_chunk, chunks)
-            pool.close()
-            pool.join()
+        with ProcessPoolExecutor(min(processes, len(chunks)), mp_context=multiprocessing.get_context("fork"),
+                                 initializer=_default_sigterm) as pool:
+            futures = [pool.submit(_run_chunk, chunk) for chunk in chunks]
+            try:
+                for future in futures:
+                    yield future.result()
+            except BaseException:  # a task failed, or the caller stopped early: start no further chunk
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
     finally:
         _TASK = None

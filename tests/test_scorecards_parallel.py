@@ -2,7 +2,8 @@
 
 A Dagster job run in-process leaves SIGTERM raising KeyboardInterrupt (dagster maps SIGTERM to the SIGINT handler);
 pools forked from such a process used to hang in their teardown now and then (CI stopped at test_scorecards after
-90 minutes). Each check runs in a child process with a deadline, so a hang fails the test instead of stopping CI.
+90 minutes), and Pool.terminate() after a failed task hung too, 1 CI run in 2, even with SIGTERM at its default. Each
+check runs in a child process with a deadline, so a hang fails the test instead of stopping CI.
 """
 
 from __future__ import annotations
@@ -69,3 +70,19 @@ def test_a_failing_partner_stops_the_pool_and_its_error_reaches_the_caller():
     """)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "failed pools 100" in done.stdout
+
+
+def test_a_caller_that_stops_early_leaves_no_pool_behind():
+    done = _run("""
+        import multiprocessing
+
+        items = [str(i) for i in range(CHUNK * 6)]
+        for n in range(300):
+            chunks = map_chunks(lambda x: x, items, processes=2)
+            assert next(chunks)[0] == items[:CHUNK]
+            chunks.close()
+            assert multiprocessing.active_children() == [], n
+        print("stopped pools", n + 1)
+    """)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "stopped pools 300" in done.stdout
