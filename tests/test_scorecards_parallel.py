@@ -32,26 +32,27 @@ _PREAMBLE = textwrap.dedent("""
 """)
 
 
-def _run(body: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", _PREAMBLE + textwrap.dedent(body)], capture_output=True, text=True,
+def _assert_prints(body: str, expected: str) -> None:
+    """Run body after the preamble in a child with a deadline; it must end well and print `expected`."""
+    done = subprocess.run([sys.executable, "-c", _PREAMBLE + textwrap.dedent(body)], capture_output=True, text=True,
                           timeout=DEADLINE_S)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert expected in done.stdout
 
 
 def test_many_pools_after_an_in_process_dagster_job_all_end_with_every_result():
     # Without the fix a loop like this hung within 5-20 pools.
-    done = _run("""
+    _assert_prints("""
         items = [str(i) for i in range(CHUNK * 6)]
         for n in range(300):
             got = [r for _, results in map_chunks(lambda x: int(x) * 2, items, processes=2) for r in results]
             assert got == [int(x) * 2 for x in items], n
         print("pools", n + 1)
-    """)
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert "pools 300" in done.stdout
+    """, "pools 300")
 
 
 def test_a_failing_partner_stops_the_pool_and_its_error_reaches_the_caller():
-    done = _run("""
+    _assert_prints("""
         items = [str(i) for i in range(CHUNK * 6)]
 
         def task(x):
@@ -67,13 +68,11 @@ def test_a_failing_partner_stops_the_pool_and_its_error_reaches_the_caller():
             else:
                 raise AssertionError("the task's error did not reach the caller")
         print("failed pools", n + 1)
-    """)
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert "failed pools 100" in done.stdout
+    """, "failed pools 100")
 
 
 def test_a_caller_that_stops_early_leaves_no_pool_behind():
-    done = _run("""
+    _assert_prints("""
         import multiprocessing
 
         items = [str(i) for i in range(CHUNK * 6)]
@@ -83,6 +82,4 @@ def test_a_caller_that_stops_early_leaves_no_pool_behind():
             chunks.close()
             assert multiprocessing.active_children() == [], n
         print("stopped pools", n + 1)
-    """)
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert "stopped pools 300" in done.stdout
+    """, "stopped pools 300")
